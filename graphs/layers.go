@@ -1,0 +1,78 @@
+package graphs
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Linear is torch.nn.Linear: x (B, in) → x·Wᵀ + b (B, out), with parameters
+// "weight" (out, in) and "bias" (out).
+func Linear(s *Scope, x *G.Node, out int) *G.Node {
+	if x.Dims() != 2 {
+		panic(fmt.Sprintf("graphs: Linear %s wants a (batch, features) input, got shape %v", s.path, x.Shape()))
+	}
+	in := x.Shape()[1]
+	bound := fanInBound(in)
+	w := s.param("weight", []int{out, in}, []int{out, in}, bound)
+	b := s.param("bias", []int{1, out}, []int{out}, bound)
+	wt := must(G.Transpose(w))                     // (in, out)
+	y := must(G.Mul(x, wt))                        // (B, out)
+	return must(G.BroadcastAdd(y, b, nil, []byte{0})) // bias broadcast over the batch
+}
+
+// Conv2D is torch.nn.Conv2d with square kernels: x (B, C, H, W) → (B, out, H', W'), with
+// parameters "weight" (out, C, k, k) and "bias" (out).
+func Conv2D(s *Scope, x *G.Node, out, kernel, stride, pad int) *G.Node {
+	if x.Dims() != 4 {
+		panic(fmt.Sprintf("graphs: Conv2D %s wants a (B, C, H, W) input, got shape %v", s.path, x.Shape()))
+	}
+	in := x.Shape()[1]
+	bound := fanInBound(in * kernel * kernel)
+	w := s.param("weight", []int{out, in, kernel, kernel}, []int{out, in, kernel, kernel}, bound)
+	b := s.param("bias", []int{1, out, 1, 1}, []int{out}, bound)
+	y := must(G.Conv2d(x, w, tensor.Shape{kernel, kernel}, []int{pad, pad}, []int{stride, stride}, []int{1, 1}))
+	return must(G.BroadcastAdd(y, b, nil, []byte{0, 2, 3}))
+}
+
+// MaxPool2D is torch.nn.MaxPool2d(kernel, stride) without padding (floor mode).
+func MaxPool2D(x *G.Node, kernel, stride int) *G.Node {
+	return must(G.MaxPool2D(x, tensor.Shape{kernel, kernel}, []int{0, 0}, []int{stride, stride}))
+}
+
+// ReLU is max(x, 0).
+func ReLU(x *G.Node) *G.Node { return must(G.Rectify(x)) }
+
+// Flatten keeps the batch axis and flattens the rest in row-major (NCHW) order, as
+// torch.flatten(x, 1) does.
+func Flatten(x *G.Node) *G.Node {
+	shape := x.Shape()
+	rest := 1
+	for _, d := range shape[1:] {
+		rest *= d
+	}
+	return must(G.Reshape(x, tensor.Shape{shape[0], rest}))
+}
+
+// LogSoftmax is log(softmax(x)) along the last axis of a (B, C) input.
+func LogSoftmax(x *G.Node) *G.Node { return must(G.LogSoftMax(x, 1)) }
+
+// SoftmaxCrossEntropy is the weighted cross-entropy −Σᵢⱼ Tᵢⱼ·log softmax(logits)ᵢⱼ. targets is
+// (B, C) with row i equal to wᵢ·onehot(yᵢ); with wᵢ = 1/valid for real rows and 0 for the
+// padding of a short last batch it is the mean loss of the real rows, as F.cross_entropy is.
+// Built on LogSoftMax, it stays finite for any logits.
+func SoftmaxCrossEntropy(logits, targets *G.Node) *G.Node {
+	logp := LogSoftmax(logits)
+	return must(G.Neg(must(G.Sum(must(G.HadamardProd(logp, targets))))))
+}
+
+// FillTargets writes the (B, C) target matrix of SoftmaxCrossEntropy: row i < valid gets
+// 1/valid at column labels[i]; the rows of padding are zero.
+func FillTargets[T float32 | float64](dst []T, labels []int, valid, classes int) {
+	clear(dst)
+	w := T(1) / T(valid)
+	for i := 0; i < valid; i++ {
+		dst[i*classes+labels[i]] = w
+	}
+}
