@@ -17,8 +17,8 @@ func Linear(s *Scope, x *G.Node, out int) *G.Node {
 	bound := fanInBound(in)
 	w := s.param("weight", []int{out, in}, []int{out, in}, bound)
 	b := s.param("bias", []int{1, out}, []int{out}, bound)
-	wt := must(G.Transpose(w))                     // (in, out)
-	y := must(G.Mul(x, wt))                        // (B, out)
+	wt := must(G.Transpose(w))                        // (in, out)
+	y := must(G.Mul(x, wt))                           // (B, out)
 	return must(G.BroadcastAdd(y, b, nil, []byte{0})) // bias broadcast over the batch
 }
 

@@ -11,10 +11,10 @@ import (
 
 // Param is one learnable tensor of a model.
 type Param struct {
-	Name  string         // PyTorch state_dict key, e.g. "conv1.weight"
-	Node  *G.Node        // the graph node holding the value
-	Shape []int          // shape in the PyTorch module (same data order as Node's value)
-	Value *tensor.Dense  // shared by every graph built with the same values
+	Name  string        // PyTorch state_dict key, e.g. "conv1.weight"
+	Node  *G.Node       // the graph node holding the value
+	Shape []int         // shape in the PyTorch module (same data order as Node's value)
+	Value *tensor.Dense // shared by every graph built with the same values
 }
 
 // Scope carries what layer functions need while they add nodes: the graph, the name path of
