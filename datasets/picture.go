@@ -1,0 +1,96 @@
+package datasets
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/gif" // decoders for LoadPicture
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+
+	"golang.org/x/image/draw"
+)
+
+// Invert says whether LoadPicture flips dark and light. MNIST-like sets have light
+// strokes on a dark background; most photos and drawings are the other way round.
+type Invert string
+
+// The Invert modes.
+const (
+	InvertAuto   Invert = "auto"   // invert when the picture's border is mostly light
+	InvertAlways Invert = "always" // always invert
+	InvertNever  Invert = "never"  // keep as is
+)
+
+// DecodePicture reads a PNG, JPEG or GIF of any size and colour model and returns it as a
+// rows×cols grey image with values in [0, 1]: scaled to fit with its aspect ratio kept,
+// centred on the background colour, inverted as inv says.
+func DecodePicture(name string, r io.Reader, rows, cols int, inv Invert) ([]float32, error) {
+	img, _, err := image.Decode(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a PNG, JPEG or GIF image: %v", name, err)
+	}
+	b := img.Bounds()
+	if b.Dx() == 0 || b.Dy() == 0 {
+		return nil, fmt.Errorf("%s: the image is empty", name)
+	}
+	grey := image.NewGray(b)
+	draw.Draw(grey, b, img, b.Min, draw.Src)
+	invert := inv == InvertAlways || inv == InvertAuto && borderMean(grey) > 0.5
+	background := color.Gray{Y: 0}
+	if !invert {
+		background.Y = uint8(255 * borderMean(grey))
+	}
+	if invert {
+		for i, v := range grey.Pix {
+			grey.Pix[i] = 255 - v
+		}
+	}
+	out := image.NewGray(image.Rect(0, 0, cols, rows))
+	draw.Draw(out, out.Bounds(), image.NewUniform(background), image.Point{}, draw.Src)
+	draw.CatmullRom.Scale(out, fitRect(b.Dx(), b.Dy(), cols, rows), grey, b, draw.Src, nil)
+	px := make([]float32, rows*cols)
+	for i, v := range out.Pix {
+		px[i] = float32(v) / 255
+	}
+	return px, nil
+}
+
+// fitRect is the largest rectangle with the aspect ratio of w×h that fits in cols×rows,
+// centred.
+func fitRect(w, h, cols, rows int) image.Rectangle {
+	sw, sh := cols, h*cols/w
+	if sh > rows {
+		sw, sh = w*rows/h, rows
+	}
+	sw, sh = max(sw, 1), max(sh, 1)
+	x0, y0 := (cols-sw)/2, (rows-sh)/2
+	return image.Rect(x0, y0, x0+sw, y0+sh)
+}
+
+// borderMean is the mean brightness in [0, 1] of the outermost pixels.
+func borderMean(g *image.Gray) float64 {
+	b := g.Bounds()
+	var sum, n float64
+	for x := b.Min.X; x < b.Max.X; x++ {
+		sum += float64(g.GrayAt(x, b.Min.Y).Y) + float64(g.GrayAt(x, b.Max.Y-1).Y)
+		n += 2
+	}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		sum += float64(g.GrayAt(b.Min.X, y).Y) + float64(g.GrayAt(b.Max.X-1, y).Y)
+		n += 2
+	}
+	return sum / n / 255
+}
+
+// Normalize applies norm to pixels in [0, 1] in place, as FillNCHW does.
+func Normalize(px []float32, norm Normalization) {
+	std := norm.Std
+	if std == 0 {
+		std = 1
+	}
+	for i, v := range px {
+		px[i] = (v - norm.Mean) / std
+	}
+}
