@@ -1,0 +1,131 @@
+package config
+
+// Experiment is one training run: what data, which model, how to train it.
+// It is decoded once from YAML and validated before any work starts.
+type Experiment struct {
+	// Name of the experiment, shown in logs and stored in checkpoints.
+	Name string `yaml:"name"`
+	// Seed for parameter initialisation, dropout and shuffling.
+	Seed uint64 `yaml:"seed"`
+	// Data selects the data set.
+	Data Data `yaml:"data"`
+	// Model selects the architecture and its sizes.
+	Model Model `yaml:"model"`
+	// Train holds the optimisation loop settings.
+	Train Train `yaml:"train"`
+}
+
+// Data selects a data set and how much of it to use.
+type Data struct {
+	// Name of the data set in the datasets registry, e.g. mnist or fashion-mnist.
+	Name string `yaml:"name"`
+	// Path is the directory of the data files; "" means the embedded copy or the default location.
+	Path string `yaml:"path"`
+	// Limit is the maximum number of training examples; 0 means all.
+	Limit int `yaml:"limit"`
+	// ValFraction is the share of the training set held out for validation, in [0,1); default 0.1.
+	ValFraction float64 `yaml:"val_fraction"`
+}
+
+// Model selects one architecture by kind; only the section named by Kind is used.
+type Model struct {
+	// Kind is the model registry name: cnn.
+	Kind string `yaml:"kind"`
+	// CNN holds the sizes used when kind is cnn.
+	CNN CNN `yaml:"cnn"`
+}
+
+// CNN is a stack of conv blocks followed by fully-connected layers.
+type CNN struct {
+	// Channels are the output channels of each conv block (conv k×k with padding k/2, ReLU, max-pool 2); default [32, 64].
+	Channels []int `yaml:"channels,flow"`
+	// Kernel is the conv kernel size k, odd; default 3.
+	Kernel int `yaml:"kernel"`
+	// Hidden are the sizes of the hidden fully-connected layers; default [128].
+	Hidden []int `yaml:"hidden,flow"`
+	// Dropout is the drop probability applied to the output of each hidden fully-connected layer (after its ReLU), in [0,1); default 0.
+	Dropout float64 `yaml:"dropout"`
+}
+
+// Train holds the settings of the training loop.
+type Train struct {
+	// Epochs is the number of passes over the training set; default 3.
+	Epochs int `yaml:"epochs"`
+	// BatchSize is the number of examples per training step; default 64.
+	BatchSize int `yaml:"batch_size"`
+	// EvalBatchSize is the number of examples per evaluation step; default 500.
+	EvalBatchSize int `yaml:"eval_batch_size"`
+	// Optimizer selects the update rule.
+	Optimizer Optimizer `yaml:"optimizer"`
+	// Schedule sets the learning rate over the steps.
+	Schedule Schedule `yaml:"schedule"`
+	// ClipNorm is the maximum global L2 norm of the gradients; 0 means no clipping.
+	ClipNorm float64 `yaml:"clip_norm"`
+	// Patience stops training after this many epochs without improvement of metric; 0 means never.
+	Patience int `yaml:"patience"`
+	// Metric is the validation metric that picks the best checkpoint: accuracy (higher is better) or loss (lower is better); default accuracy.
+	Metric string `yaml:"metric"`
+	// LogEvery is the number of steps between progress and metrics lines; default 50.
+	LogEvery int `yaml:"log_every"`
+	// CheckpointEvery is the number of steps between step checkpoints; 0 means once per epoch.
+	CheckpointEvery int `yaml:"checkpoint_every"`
+	// KeepLast is the number of step checkpoints kept besides last and best; default 3.
+	KeepLast int `yaml:"keep_last"`
+}
+
+// Optimizer selects the update rule and its hyper-parameters.
+type Optimizer struct {
+	// Name is sgd, adam or adamw; default adam.
+	Name string `yaml:"name"`
+	// LR is the peak learning rate; default 0.001.
+	LR float64 `yaml:"lr"`
+	// Momentum is the sgd momentum, in [0,1); 0 means plain sgd.
+	Momentum float64 `yaml:"momentum"`
+	// Nesterov turns sgd momentum into Nesterov momentum; needs momentum > 0.
+	Nesterov bool `yaml:"nesterov"`
+	// Beta1 is the adam/adamw decay of the first moment, in [0,1); default 0.9.
+	Beta1 float64 `yaml:"beta1"`
+	// Beta2 is the adam/adamw decay of the second moment, in [0,1); default 0.999.
+	Beta2 float64 `yaml:"beta2"`
+	// Eps is added to the adam/adamw denominator, > 0; default 1e-8.
+	Eps float64 `yaml:"eps"`
+	// WeightDecay is the L2 penalty (sgd, adam) or decoupled decay (adamw); default 0.
+	WeightDecay float64 `yaml:"weight_decay"`
+}
+
+// Schedule sets the learning rate of each step: a linear warmup, then constant, step or cosine decay.
+type Schedule struct {
+	// Name is constant, step or cosine; default constant.
+	Name string `yaml:"name"`
+	// WarmupSteps is the number of steps of linear warmup from 0 to lr; 0 means none.
+	WarmupSteps int `yaml:"warmup_steps"`
+	// StepSize is the number of steps between decays by gamma; step schedule only, > 0.
+	StepSize int `yaml:"step_size"`
+	// Gamma is the factor applied every step_size steps; step schedule only; default 0.1.
+	Gamma float64 `yaml:"gamma"`
+	// MinLR is the learning rate reached at the last step; cosine schedule only, in [0, lr].
+	MinLR float64 `yaml:"min_lr"`
+}
+
+// Default returns an experiment with every default filled in: the MNIST CNN.
+func Default() Experiment {
+	return Experiment{
+		Name: "mnist-cnn",
+		Seed: 1,
+		Data: Data{Name: "mnist", ValFraction: 0.1},
+		Model: Model{
+			Kind: "cnn",
+			CNN:  CNN{Channels: []int{32, 64}, Kernel: 3, Hidden: []int{128}},
+		},
+		Train: Train{
+			Epochs:        3,
+			BatchSize:     64,
+			EvalBatchSize: 500,
+			Optimizer:     Optimizer{Name: "adam", LR: 0.001, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
+			Schedule:      Schedule{Name: "constant", Gamma: 0.1},
+			Metric:        "accuracy",
+			LogEvery:      50,
+			KeepLast:      3,
+		},
+	}
+}

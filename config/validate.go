@@ -1,0 +1,123 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// The names a config may use. Models and data sets live in other packages; these lists
+// only make typos fail before any work starts.
+var (
+	ModelKinds = []string{"cnn"}
+	Optimizers = []string{"sgd", "adam", "adamw"}
+	Schedules  = []string{"constant", "step", "cosine"}
+	Metrics    = []string{"accuracy", "loss"}
+)
+
+// Validate checks every range and name. The error lists all problems, one per line, each naming its key.
+func (e Experiment) Validate() error {
+	v := &validator{}
+	v.require(e.Name != "", "name must not be empty")
+	v.require(e.Data.Name != "", "data.name must not be empty")
+	atLeast(v, "data.limit", e.Data.Limit, 0)
+	fraction(v, "data.val_fraction", e.Data.ValFraction)
+	if oneOf(v, "model.kind", e.Model.Kind, ModelKinds) && e.Model.Kind == "cnn" {
+		e.Model.CNN.validate(v)
+	}
+	e.Train.validate(v)
+	v.require(e.Train.Patience == 0 || e.Data.ValFraction > 0,
+		"train.patience needs a validation set: data.val_fraction must be > 0")
+	return v.err()
+}
+
+func (c CNN) validate(v *validator) {
+	sizes(v, "model.cnn.channels", c.Channels, true)
+	v.require(c.Kernel > 0 && c.Kernel%2 == 1, "model.cnn.kernel must be odd and > 0, got %d", c.Kernel)
+	sizes(v, "model.cnn.hidden", c.Hidden, false)
+	fraction(v, "model.cnn.dropout", c.Dropout)
+}
+
+func (t Train) validate(v *validator) {
+	above(v, "train.epochs", t.Epochs, 0)
+	above(v, "train.batch_size", t.BatchSize, 0)
+	above(v, "train.eval_batch_size", t.EvalBatchSize, 0)
+	t.Optimizer.validate(v)
+	t.Schedule.validate(v, t.Optimizer.LR)
+	atLeast(v, "train.clip_norm", t.ClipNorm, 0)
+	atLeast(v, "train.patience", t.Patience, 0)
+	oneOf(v, "train.metric", t.Metric, Metrics)
+	above(v, "train.log_every", t.LogEvery, 0)
+	atLeast(v, "train.checkpoint_every", t.CheckpointEvery, 0)
+	atLeast(v, "train.keep_last", t.KeepLast, 0)
+}
+
+func (o Optimizer) validate(v *validator) {
+	oneOf(v, "train.optimizer.name", o.Name, Optimizers)
+	above(v, "train.optimizer.lr", o.LR, 0)
+	fraction(v, "train.optimizer.momentum", o.Momentum)
+	v.require(!o.Nesterov || o.Name != "sgd" || o.Momentum > 0,
+		"train.optimizer.nesterov needs train.optimizer.momentum > 0")
+	fraction(v, "train.optimizer.beta1", o.Beta1)
+	fraction(v, "train.optimizer.beta2", o.Beta2)
+	above(v, "train.optimizer.eps", o.Eps, 0)
+	atLeast(v, "train.optimizer.weight_decay", o.WeightDecay, 0)
+}
+
+func (s Schedule) validate(v *validator, lr float64) {
+	oneOf(v, "train.schedule.name", s.Name, Schedules)
+	atLeast(v, "train.schedule.warmup_steps", s.WarmupSteps, 0)
+	if s.Name == "step" {
+		above(v, "train.schedule.step_size", s.StepSize, 0)
+		above(v, "train.schedule.gamma", s.Gamma, 0)
+	}
+	if s.Name == "cosine" {
+		atLeast(v, "train.schedule.min_lr", s.MinLR, 0)
+		v.require(s.MinLR <= lr, "train.schedule.min_lr must be <= train.optimizer.lr (%v), got %v", lr, s.MinLR)
+	}
+}
+
+// validator collects the problems found, in order.
+type validator struct{ problems []string }
+
+func (v *validator) require(ok bool, format string, args ...any) bool {
+	if !ok {
+		v.problems = append(v.problems, fmt.Sprintf(format, args...))
+	}
+	return ok
+}
+
+func (v *validator) err() error {
+	if len(v.problems) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(v.problems, "\n"))
+}
+
+// The comparisons are written so that NaN fails them; infinities fail too.
+
+func above[T int | float64](v *validator, key string, x, low T) bool {
+	return v.require(x > low && !math.IsInf(float64(x), 0), "%s must be > %v, got %v", key, low, x)
+}
+
+func atLeast[T int | float64](v *validator, key string, x, low T) bool {
+	return v.require(x >= low && !math.IsInf(float64(x), 0), "%s must be >= %v, got %v", key, low, x)
+}
+
+func fraction(v *validator, key string, x float64) bool {
+	return v.require(x >= 0 && x < 1, "%s must be in [0, 1), got %v", key, x)
+}
+
+func oneOf(v *validator, key, s string, names []string) bool {
+	return v.require(slices.Contains(names, s), "%s must be one of %s, got %q", key, strings.Join(names, ", "), s)
+}
+
+// sizes checks a list of layer sizes: all > 0, and at least one if required.
+func sizes(v *validator, key string, xs []int, required bool) {
+	v.require(!required || len(xs) > 0, "%s must list at least one size", key)
+	for i, x := range xs {
+		v.require(x > 0, "%s[%d] must be > 0, got %d", key, i, x)
+	}
+}
