@@ -1,0 +1,137 @@
+package experiment
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gorgonet/gorgonet/checkpoint"
+	"github.com/gorgonet/gorgonet/config"
+	"github.com/gorgonet/gorgonet/graphs"
+	"github.com/gorgonet/gorgonet/optim"
+)
+
+// Format names the checkpoint layout; a file with another value is refused.
+const Format = "gorgonet/1"
+
+// optimizerPrefix keeps optimizer tensors apart from the model's state_dict entries.
+const optimizerPrefix = "optimizer/"
+
+// Progress is where training stands: enough, with the optimizer state, to continue exactly.
+type Progress struct {
+	Epoch     int     `json:"epoch"`      // epoch in progress (0-based)
+	Batch     int     `json:"batch"`      // next batch of that epoch
+	Step      int     `json:"step"`       // optimizer steps taken
+	Best      float64 `json:"best"`       // best validation metric so far
+	BestEpoch int     `json:"best_epoch"` // epoch (1-based) that reached it, 0 = none yet
+	BadEpochs int     `json:"bad_epochs"` // epochs since the best, for early stopping
+	RNG       []byte  `json:"rng"`        // dropout generator state
+}
+
+// Snapshot is everything a checkpoint holds.
+type Snapshot struct {
+	Config    config.Experiment
+	Info      DataInfo
+	Progress  Progress
+	Params    []*graphs.Param
+	Optimizer optim.State
+}
+
+// Save writes s to path atomically.
+func Save(path string, s Snapshot) error {
+	cfg, err := s.Config.YAML()
+	if err != nil {
+		return err
+	}
+	info, _ := json.Marshal(s.Info)
+	prog, _ := json.Marshal(s.Progress)
+	f := &checkpoint.File{
+		Tensors: make(map[string]checkpoint.Tensor, len(s.Params)+len(s.Optimizer.Buffers)),
+		Metadata: map[string]string{
+			"format": Format, "model": s.Config.Model.Kind, "config": string(cfg), "data": string(info),
+			"progress": string(prog), "optimizer.name": s.Config.Train.Optimizer.Name,
+			"optimizer.steps": fmt.Sprint(s.Optimizer.Steps),
+		},
+	}
+	for _, p := range s.Params {
+		f.Tensors[p.Name] = checkpoint.Tensor{Shape: p.Shape, F32: p.Value.Data().([]float32)}
+	}
+	for name, buf := range s.Optimizer.Buffers {
+		f.Tensors[optimizerPrefix+name] = checkpoint.Tensor{Shape: []int{len(buf)}, F32: buf}
+	}
+	return checkpoint.Write(path, f)
+}
+
+// Loaded is a checkpoint read back: its config and data description, and the tensors to put
+// into a graph built from them.
+type Loaded struct {
+	Path     string
+	Config   config.Experiment
+	Info     DataInfo
+	Progress Progress
+	file     *checkpoint.File
+}
+
+// Load reads and checks the checkpoint at path.
+func Load(path string) (*Loaded, error) {
+	f, err := checkpoint.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	md := f.Metadata
+	if md["format"] != Format {
+		return nil, fmt.Errorf("checkpoint %s: not a gorgonet checkpoint (format %q, want %q)", path, md["format"], Format)
+	}
+	l := &Loaded{Path: path, file: f}
+	if l.Config, err = config.Parse(path+" (embedded config)", []byte(md["config"])); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(md["data"]), &l.Info); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: bad data description: %v", path, err)
+	}
+	if err := json.Unmarshal([]byte(md["progress"]), &l.Progress); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: bad progress record: %v", path, err)
+	}
+	return l, nil
+}
+
+// RestoreParams copies the checkpoint's weights into params, refusing a checkpoint whose
+// tensors do not match the graph by name, dtype and shape (a checkpoint of another model).
+func (l *Loaded) RestoreParams(params []*graphs.Param) error {
+	want := map[string]bool{}
+	for _, p := range params {
+		want[p.Name] = true
+		t, ok := l.file.Tensors[p.Name]
+		if !ok {
+			return fmt.Errorf("checkpoint %s: has no tensor %q that the model needs; is it a checkpoint of another model?", l.Path, p.Name)
+		}
+		if t.F32 == nil || !slices.Equal(t.Shape, p.Shape) {
+			return fmt.Errorf("checkpoint %s: tensor %q is %s %v, the model needs F32 %v", l.Path, p.Name, t.DType(), t.Shape, p.Shape)
+		}
+		copy(p.Value.Data().([]float32), t.F32)
+	}
+	for name := range l.file.Tensors {
+		if !want[name] && !strings.HasPrefix(name, optimizerPrefix) {
+			return fmt.Errorf("checkpoint %s: has tensor %q that the model does not; is it a checkpoint of another model?", l.Path, name)
+		}
+	}
+	return nil
+}
+
+// OptimizerState returns the optimizer buffers and step count saved with the weights.
+func (l *Loaded) OptimizerState() (optim.State, error) {
+	s := optim.State{Buffers: map[string][]float32{}}
+	if _, err := fmt.Sscan(l.file.Metadata["optimizer.steps"], &s.Steps); err != nil {
+		return s, fmt.Errorf("checkpoint %s: bad optimizer.steps: %v", l.Path, err)
+	}
+	for name, t := range l.file.Tensors {
+		if rest, ok := strings.CutPrefix(name, optimizerPrefix); ok {
+			if t.F32 == nil {
+				return s, fmt.Errorf("checkpoint %s: optimizer tensor %q is %s, want F32", l.Path, name, t.DType())
+			}
+			s.Buffers[rest] = t.F32
+		}
+	}
+	return s, nil
+}

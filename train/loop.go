@@ -1,0 +1,333 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gorgonet/gorgonet/checkpoint"
+	"github.com/gorgonet/gorgonet/config"
+	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/models"
+	"github.com/gorgonet/gorgonet/optim"
+)
+
+// Options are the choices of one training run that are not part of the experiment config.
+type Options struct {
+	Config   config.Experiment  // validated
+	OutDir   string             // run directory
+	Resume   *experiment.Loaded // continue from this checkpoint (its run directory is OutDir)
+	MaxSteps int                // stop with a checkpoint after this many steps in all; 0 = no limit
+	Log      io.Writer          // progress and summaries (nil = discard)
+	Terminal bool               // Log is a terminal: draw a progress bar
+}
+
+// Result summarises a finished, stopped or interrupted run.
+type Result struct {
+	Steps, Epochs int
+	BestEpoch     int
+	Best          float64 // best validation metric (config train.metric)
+	Last          experiment.Metrics
+	Stopped       string // why training ended before its epochs: "early stopping", "max steps", "interrupted"
+	OutDir        string
+}
+
+// ErrInterrupted is returned (wrapped) when the context is cancelled; a checkpoint was written.
+var ErrInterrupted = errors.New("training interrupted")
+
+// run is the state of a training run while the loop runs.
+type run struct {
+	o        Options
+	cfg      config.Experiment
+	data     *experiment.ImageData
+	spec     models.Spec
+	stepper  *Stepper
+	eval     *experiment.Evaluator
+	prog     experiment.Progress
+	ckptDir  string
+	metrics  *metricsLog
+	progress *progress
+}
+
+// Run trains the experiment in o and writes its run directory.
+func Run(ctx context.Context, o Options) (res *Result, err error) {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	r, err := setup(o)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	return r.loop(ctx)
+}
+
+func setup(o Options) (*run, error) {
+	r := &run{o: o, cfg: o.Config, ckptDir: filepath.Join(o.OutDir, "checkpoints")}
+	if err := prepareDir(o); err != nil {
+		return nil, err
+	}
+	data, err := experiment.LoadImageData(r.cfg.Data, r.cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	r.data = data
+	if r.spec, err = experiment.ModelSpec(r.cfg.Model, data.Info); err != nil {
+		return nil, err
+	}
+	if err := r.build(); err != nil {
+		return nil, err
+	}
+	if o.Resume != nil {
+		if err := r.restore(o.Resume); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeConfig(o.OutDir, r.cfg); err != nil {
+		return nil, err
+	}
+	if r.metrics, err = openMetrics(filepath.Join(o.OutDir, "metrics.jsonl")); err != nil {
+		return nil, err
+	}
+	r.progress = newProgress(o.Log, o.Terminal, r.cfg.Train.LogEvery)
+	return r, nil
+}
+
+func (r *run) build() error {
+	t := r.cfg.Train
+	net, err := models.BuildClassifier(r.spec, models.BuildOptions{Batch: t.BatchSize, Training: true, Seed: r.cfg.Seed})
+	if err != nil {
+		return err
+	}
+	sched, err := optim.NewSchedule(scheduleConfig(t.Schedule), t.Optimizer.LR, r.totalSteps())
+	if err != nil {
+		return err
+	}
+	r.stepper, err = NewStepper(net, StepperConfig{Optimizer: optimizerConfig(t.Optimizer), Schedule: sched, ClipNorm: t.ClipNorm, Seed: r.cfg.Seed})
+	if err != nil {
+		return err
+	}
+	r.eval, err = experiment.NewEvaluator(r.spec, net.Params(), t.EvalBatchSize)
+	return err
+}
+
+func (r *run) restore(l *experiment.Loaded) error {
+	if err := l.RestoreParams(r.stepper.Params()); err != nil {
+		return err
+	}
+	state, err := l.OptimizerState()
+	if err != nil {
+		return err
+	}
+	if err := r.stepper.Restore(state, l.Progress.RNG); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", l.Path, err)
+	}
+	r.prog = l.Progress
+	return nil
+}
+
+func (r *run) close() {
+	r.stepper.Close()
+	r.eval.Close()
+	if r.metrics != nil {
+		r.metrics.Close()
+	}
+}
+
+func (r *run) batchesPerEpoch() int {
+	return (r.data.Train.N + r.cfg.Train.BatchSize - 1) / r.cfg.Train.BatchSize
+}
+
+func (r *run) totalSteps() int { return r.cfg.Train.Epochs * r.batchesPerEpoch() }
+
+// loop runs the remaining epochs. It is the one long function of the package, on purpose:
+// the order of events in a training run reads top to bottom here.
+func (r *run) loop(ctx context.Context) (*Result, error) {
+	t := r.cfg.Train
+	res := &Result{OutDir: r.o.OutDir}
+	fmt.Fprintf(r.o.Log, "training %s: %d train / %d val examples, %d epochs of %d steps, run directory %s\n",
+		r.cfg.Name, r.data.Train.N, r.data.Val.N, t.Epochs, r.batchesPerEpoch(), r.o.OutDir)
+	for ; r.prog.Epoch < t.Epochs; r.prog.Epoch, r.prog.Batch = r.prog.Epoch+1, 0 {
+		order := datasets.EpochOrder(r.data.Train.N, r.cfg.Seed, r.prog.Epoch)
+		batches := datasets.Batches(order, t.BatchSize)
+		r.progress.startEpoch(r.prog.Epoch, t.Epochs, len(batches), r.prog.Batch)
+		for ; r.prog.Batch < len(batches); r.prog.Batch++ {
+			if err := ctx.Err(); err != nil {
+				return r.stop(res, "interrupted")
+			}
+			if r.o.MaxSteps > 0 && r.prog.Step >= r.o.MaxSteps {
+				return r.stop(res, "max steps")
+			}
+			sr, err := r.stepper.Step(r.data.Train, r.data.Info.Norm, batches[r.prog.Batch])
+			if errors.Is(err, ErrNonFinite) {
+				r.progress.finish()
+				return nil, fmt.Errorf("loss became %v at step %d (epoch %d); stopped without updating, the last good checkpoint is %s (try a lower train.optimizer.lr or train.clip_norm)",
+					sr.Loss, r.prog.Step+1, r.prog.Epoch+1, filepath.Join(r.ckptDir, "last.safetensors"))
+			}
+			if err != nil {
+				return nil, err
+			}
+			r.prog.Step++
+			if r.progress.step(r.prog.Batch+1, len(batches[r.prog.Batch]), sr) {
+				r.metrics.write(trainRecord(r.prog, sr, r.progress.rate()))
+			}
+			if t.CheckpointEvery > 0 && r.prog.Step%t.CheckpointEvery == 0 {
+				if err := r.saveStep(); err != nil {
+					return nil, err
+				}
+			}
+		}
+		r.progress.finish()
+		stop, err := r.endEpoch(res)
+		if err != nil {
+			return nil, err
+		}
+		if stop {
+			res.Stopped = "early stopping"
+			r.prog.Epoch++
+			break
+		}
+	}
+	res.Steps, res.Epochs, res.BestEpoch, res.Best = r.prog.Step, r.prog.Epoch, r.prog.BestEpoch, r.prog.Best
+	return res, nil
+}
+
+// endEpoch evaluates on the validation split, logs, keeps the best checkpoint and decides on
+// early stopping.
+func (r *run) endEpoch(res *Result) (stop bool, err error) {
+	epoch := r.prog.Epoch + 1
+	next := r.prog
+	next.Epoch, next.Batch = epoch, 0 // a checkpoint from here resumes at the next epoch
+	improved := true
+	if r.data.Val.N > 0 {
+		m, err := r.eval.Evaluate("val", r.data.Val, r.data.Info.Norm)
+		if err != nil {
+			return false, err
+		}
+		res.Last = m
+		value := m.Accuracy
+		if r.cfg.Train.Metric == "loss" {
+			value = m.Loss
+		}
+		improved = next.BestEpoch == 0 || (r.cfg.Train.Metric == "loss") == (value < next.Best) && value != next.Best
+		if improved {
+			next.Best, next.BestEpoch, next.BadEpochs = value, epoch, 0
+		} else {
+			next.BadEpochs++
+		}
+		r.metrics.write(evalRecord(epoch, r.prog.Step, m))
+		fmt.Fprintf(r.o.Log, "epoch %d/%d: val loss %.4f, accuracy %.2f%%%s\n", epoch, r.cfg.Train.Epochs, m.Loss, 100*m.Accuracy, mark(improved))
+	} else {
+		next.BestEpoch = epoch
+	}
+	saved := r.prog
+	r.prog = next
+	if err := r.save("last.safetensors"); err != nil {
+		r.prog = saved
+		return false, err
+	}
+	if improved {
+		if err := r.save("best.safetensors"); err != nil {
+			return false, err
+		}
+	}
+	// The loop's own increment moves to the next epoch; undo the one made here for saving.
+	r.prog.Epoch, r.prog.Batch = saved.Epoch, saved.Batch
+	p := r.cfg.Train.Patience
+	return p > 0 && next.BadEpochs >= p, nil
+}
+
+func mark(improved bool) string {
+	if improved {
+		return " (best so far)"
+	}
+	return ""
+}
+
+// stop writes a checkpoint for resuming and ends the run early.
+func (r *run) stop(res *Result, why string) (*Result, error) {
+	r.progress.finish()
+	if err := r.save("last.safetensors"); err != nil {
+		return nil, err
+	}
+	res.Stopped = why
+	res.Steps, res.Epochs, res.BestEpoch, res.Best = r.prog.Step, r.prog.Epoch, r.prog.BestEpoch, r.prog.Best
+	if why == "interrupted" {
+		return res, fmt.Errorf("%w at step %d; checkpoint written, continue with --resume %s", ErrInterrupted, r.prog.Step, r.o.OutDir)
+	}
+	return res, nil
+}
+
+// saveStep writes a step checkpoint, updates last, and prunes old step checkpoints.
+func (r *run) saveStep() error {
+	if err := r.save(checkpoint.StepFileName(r.prog.Step)); err != nil {
+		return err
+	}
+	if err := r.save("last.safetensors"); err != nil {
+		return err
+	}
+	return checkpoint.Prune(r.ckptDir, r.cfg.Train.KeepLast)
+}
+
+func (r *run) save(name string) error {
+	opt, rng := r.stepper.State()
+	p := r.prog
+	p.RNG = rng
+	return experiment.Save(filepath.Join(r.ckptDir, name), experiment.Snapshot{
+		Config: r.cfg, Info: r.data.Info, Progress: p, Params: r.stepper.Params(), Optimizer: opt,
+	})
+}
+
+// prepareDir creates the run directory, refusing to start a new run over an existing one.
+func prepareDir(o Options) error {
+	last := filepath.Join(o.OutDir, "checkpoints", "last.safetensors")
+	if _, err := os.Stat(last); err == nil && o.Resume == nil {
+		return fmt.Errorf("%s already holds a run; continue it with --resume %s or choose another --out", o.OutDir, o.OutDir)
+	}
+	return os.MkdirAll(filepath.Join(o.OutDir, "checkpoints"), 0o755)
+}
+
+func writeConfig(dir string, cfg config.Experiment) error {
+	b, err := cfg.YAML()
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, ".config.yaml.tmp")
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, "config.yaml"))
+}
+
+// optimizerConfig passes on the settings of the chosen optimizer only: the config keeps
+// defaults for all of them, and optim refuses settings its optimizer would ignore.
+func optimizerConfig(o config.Optimizer) optim.Config {
+	c := optim.Config{Name: o.Name, LR: o.LR, WeightDecay: o.WeightDecay}
+	switch o.Name {
+	case "sgd":
+		c.Momentum, c.Nesterov = o.Momentum, o.Nesterov
+	default:
+		c.Beta1, c.Beta2, c.Eps = o.Beta1, o.Beta2, o.Eps
+	}
+	return c
+}
+
+// scheduleConfig passes on the settings of the chosen schedule only, as optimizerConfig does.
+func scheduleConfig(s config.Schedule) optim.ScheduleConfig {
+	c := optim.ScheduleConfig{Name: s.Name, WarmupSteps: s.WarmupSteps}
+	switch s.Name {
+	case "step":
+		c.StepSize, c.Gamma = s.StepSize, s.Gamma
+	case "cosine":
+		c.MinLR = s.MinLR
+	}
+	return c
+}
+
+// now is the clock of progress reports and metrics lines.
+var now = time.Now

@@ -1,0 +1,156 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/graphs"
+	"github.com/gorgonet/gorgonet/models"
+	"github.com/gorgonet/gorgonet/optim"
+)
+
+// Stepper takes training steps on one classifier graph: fill the batch, resample dropout,
+// run forward and backward, clip, update, and zero the gradients.
+type Stepper struct {
+	net    *models.Classifier
+	vm     G.VM
+	opt    optim.Optimizer
+	sched  optim.Schedule
+	clip   float64
+	params []optim.Param
+	pcg    *rand.PCG // dropout masks; its state is checkpointed
+	rng    *rand.Rand
+	x      []float32
+	tgt    []float32
+	labels []int
+	steps  int
+}
+
+// StepperConfig holds what a Stepper needs besides the graph.
+type StepperConfig struct {
+	Optimizer optim.Config
+	Schedule  optim.Schedule
+	ClipNorm  float64
+	Seed      uint64
+}
+
+// NewStepper compiles net's training machine and creates the optimizer for its parameters.
+func NewStepper(net *models.Classifier, c StepperConfig) (*Stepper, error) {
+	s := &Stepper{net: net, sched: c.Schedule, clip: c.ClipNorm,
+		x: net.Input.Value().Data().([]float32), tgt: net.Targets.Value().Data().([]float32),
+		labels: make([]int, net.Input.Shape()[0]), pcg: rand.NewPCG(c.Seed, 0xd209)}
+	s.rng = rand.New(s.pcg)
+	for _, p := range net.Params() {
+		v := p.Value.Data().([]float32)
+		s.params = append(s.params, optim.Param{Name: p.Name, Value: v, Grad: make([]float32, len(v))})
+	}
+	opt, err := optim.New(c.Optimizer, s.params)
+	if err != nil {
+		return nil, err
+	}
+	s.opt = opt
+	// The NaN and Inf watches turn a diverging step into an error before Gorgonia's max-pool
+	// gradient indexes with the -1 it records for an all-NaN window, which panics.
+	s.vm = G.NewTapeMachine(net.Scope.Graph(), G.BindDualValues(net.ParamNodes()...), G.WithNaNWatch(), G.WithInfWatch())
+	return s, nil
+}
+
+// Close releases the machine.
+func (s *Stepper) Close() error { return s.vm.Close() }
+
+// Params are the parameters being trained.
+func (s *Stepper) Params() []*graphs.Param { return s.net.Params() }
+
+// Steps is the number of optimizer steps taken.
+func (s *Stepper) Steps() int { return s.steps }
+
+// LR is the learning rate of the next step.
+func (s *Stepper) LR() float64 { return s.sched.LR(s.steps) }
+
+// StepResult describes one step.
+type StepResult struct {
+	Loss     float64 // mean loss of the batch before the update
+	LR       float64
+	GradNorm float64 // global gradient norm before clipping
+}
+
+// ErrNonFinite is returned when the loss is NaN or infinite; the parameters are not updated.
+var ErrNonFinite = fmt.Errorf("loss is not finite")
+
+// Step trains on the examples idx of im (at most the graph's batch size; a shorter batch is
+// padded with rows that carry no weight).
+func (s *Stepper) Step(im *datasets.Images, norm datasets.Normalization, idx []int) (StepResult, error) {
+	per := len(s.x) / len(s.labels)
+	im.FillNCHW(s.x[:len(idx)*per], idx, norm)
+	clear(s.x[len(idx)*per:])
+	for i, j := range idx {
+		s.labels[i] = int(im.Labels[j])
+	}
+	graphs.FillTargets(s.tgt, s.labels, len(idx), s.net.Targets.Shape()[1])
+	for _, m := range s.net.Scope.Masks() {
+		m.Resample(s.rng)
+	}
+	return s.run()
+}
+
+func (s *Stepper) run() (StepResult, error) {
+	s.vm.Reset() // without it RunAll silently does nothing
+	if err := s.vm.RunAll(); err != nil {
+		if msg := err.Error(); strings.Contains(msg, "NaN found") || strings.Contains(msg, "Inf found") {
+			return StepResult{Loss: math.NaN()}, ErrNonFinite
+		}
+		return StepResult{}, fmt.Errorf("training step %d: %w", s.steps+1, err)
+	}
+	r := StepResult{Loss: float64(s.net.Loss.Value().Data().(float32)), LR: s.sched.LR(s.steps)}
+	if err := s.collectGrads(); err != nil {
+		return r, err
+	}
+	if math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0) {
+		return r, ErrNonFinite
+	}
+	r.GradNorm = optim.ClipGlobalNorm(s.params, s.clip)
+	if math.IsNaN(r.GradNorm) || math.IsInf(r.GradNorm, 0) {
+		return r, ErrNonFinite
+	}
+	s.opt.Step(s.params, r.LR)
+	s.steps++
+	return r, nil
+}
+
+// collectGrads moves the machine's gradients into the optimizer's buffers and zeroes them
+// in the machine, which otherwise accumulates them across runs.
+func (s *Stepper) collectGrads() error {
+	for i, n := range s.net.ParamNodes() {
+		g, err := n.Grad()
+		if err != nil {
+			return fmt.Errorf("gradient of %s: %w", s.params[i].Name, err)
+		}
+		data := g.Data().([]float32)
+		copy(s.params[i].Grad, data)
+		clear(data)
+	}
+	return nil
+}
+
+// State returns the optimizer state and the dropout generator's state.
+func (s *Stepper) State() (optim.State, []byte) {
+	rng, _ := s.pcg.MarshalBinary()
+	return s.opt.State(), rng
+}
+
+// Restore continues from a saved optimizer state and dropout generator state.
+func (s *Stepper) Restore(o optim.State, rng []byte) error {
+	if err := s.opt.SetState(o); err != nil {
+		return err
+	}
+	if err := s.pcg.UnmarshalBinary(rng); err != nil {
+		return fmt.Errorf("dropout generator state: %w", err)
+	}
+	s.steps = o.Steps
+	return nil
+}
