@@ -1,0 +1,12 @@
+// Command predict runs a trained gorgonet checkpoint on the user's own inputs.
+package main
+
+import (
+	"os"
+
+	_ "go4.org/unsafe/assume-no-moving-gc" // Gorgonia panics at init on Go 1.26 without it
+
+	"github.com/gorgonet/gorgonet/cmd/internal/cli"
+)
+
+func main() { os.Exit(cli.Main(newCommand(), os.Args[1:], os.Stderr)) }
