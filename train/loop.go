@@ -69,7 +69,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 
 func setup(o Options) (*run, error) {
 	r := &run{o: o, cfg: o.Config, ckptDir: filepath.Join(o.OutDir, "checkpoints")}
-	if err := prepareDir(o); err != nil {
+	if err := checkDir(o); err != nil {
 		return nil, err
 	}
 	data, err := experiment.LoadImageData(r.cfg.Data, r.cfg.Seed)
@@ -87,6 +87,10 @@ func setup(o Options) (*run, error) {
 		if err := r.restore(o.Resume); err != nil {
 			return nil, err
 		}
+	}
+	// The directory is made only once everything has loaded, so a bad start leaves nothing.
+	if err := makeDir(r.ckptDir); err != nil {
+		return nil, err
 	}
 	if err := writeConfig(o.OutDir, r.cfg); err != nil {
 		return nil, err
@@ -156,14 +160,15 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 		order := datasets.EpochOrder(r.data.Train.N, r.cfg.Seed, r.prog.Epoch)
 		batches := datasets.Batches(order, t.BatchSize)
 		r.progress.startEpoch(r.prog.Epoch, t.Epochs, len(batches), r.prog.Batch)
-		for ; r.prog.Batch < len(batches); r.prog.Batch++ {
+		for r.prog.Batch < len(batches) {
 			if err := ctx.Err(); err != nil {
 				return r.stop(res, "interrupted")
 			}
 			if r.o.MaxSteps > 0 && r.prog.Step >= r.o.MaxSteps {
 				return r.stop(res, "max steps")
 			}
-			sr, err := r.stepper.Step(r.data.Train, r.data.Info.Norm, batches[r.prog.Batch])
+			batch := batches[r.prog.Batch]
+			sr, err := r.stepper.Step(r.data.Train, r.data.Info.Norm, batch)
 			if errors.Is(err, ErrNonFinite) {
 				r.progress.finish()
 				return nil, fmt.Errorf("loss became %v at step %d (epoch %d); stopped without updating, the last good checkpoint is %s (try a lower train.optimizer.lr or train.clip_norm)",
@@ -172,8 +177,10 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
+			// Count the step and the batch at once: a checkpoint from here on resumes after it.
 			r.prog.Step++
-			if r.progress.step(r.prog.Batch+1, len(batches[r.prog.Batch]), sr) {
+			r.prog.Batch++
+			if r.progress.step(r.prog.Batch, len(batch), sr) {
 				r.metrics.write(trainRecord(r.prog, sr, r.progress.rate()))
 			}
 			if t.CheckpointEvery > 0 && r.prog.Step%t.CheckpointEvery == 0 {
@@ -283,13 +290,26 @@ func (r *run) save(name string) error {
 	})
 }
 
-// prepareDir creates the run directory, refusing to start a new run over an existing one.
-func prepareDir(o Options) error {
+// checkDir refuses to start a new run over an existing one.
+func checkDir(o Options) error {
 	last := filepath.Join(o.OutDir, "checkpoints", "last.safetensors")
 	if _, err := os.Stat(last); err == nil && o.Resume == nil {
 		return fmt.Errorf("%s already holds a run; continue it with --resume %s or choose another --out", o.OutDir, o.OutDir)
 	}
-	return os.MkdirAll(filepath.Join(o.OutDir, "checkpoints"), 0o755)
+	return nil
+}
+
+// makeDir creates the checkpoint directory and removes the temporary files that a process
+// killed in the middle of writing a checkpoint leaves behind.
+func makeDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	stale, _ := filepath.Glob(filepath.Join(dir, ".*.tmp"))
+	for _, f := range stale {
+		os.Remove(f)
+	}
+	return nil
 }
 
 func writeConfig(dir string, cfg config.Experiment) error {

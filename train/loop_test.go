@@ -79,6 +79,25 @@ func TestResumeIsExact(t *testing.T) {
 		t.Fatalf("uninterrupted run took %d steps, want 16", res.Steps)
 	}
 	want := weights(t, filepath.Join(whole, "checkpoints", "last.safetensors"))
+	// A crash resumes from the last step checkpoint: take step 6's and continue from it.
+	crashed := t.TempDir()
+	mustRun(t, Options{Config: cfg, OutDir: crashed, MaxSteps: 7})
+	ckpts := filepath.Join(crashed, "checkpoints")
+	step6, err := os.ReadFile(filepath.Join(ckpts, checkpoint.StepFileName(6)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ckpts, "last.safetensors"), step6, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := resume(t, crashed, 0); r.Steps != 16 {
+		t.Fatalf("resumed from a step checkpoint, ended at step %d, want 16", r.Steps)
+	}
+	for name, w := range want {
+		if !slices.Equal(weights(t, filepath.Join(ckpts, "last.safetensors"))[name], w) {
+			t.Errorf("resume from step checkpoint: %s differs from the uninterrupted run", name)
+		}
+	}
 	for _, stopAt := range []int{5, 8} {
 		dir := t.TempDir()
 		if r := mustRun(t, Options{Config: cfg, OutDir: dir, MaxSteps: stopAt}); r.Stopped != "max steps" || r.Steps != stopAt {

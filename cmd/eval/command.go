@@ -57,6 +57,11 @@ type report struct {
 }
 
 func (o *options) run(w io.Writer) error {
+	switch o.split {
+	case "test", "val", "train":
+	default:
+		return fmt.Errorf("--split %q: want test, val or train", o.split)
+	}
 	path, err := cli.ResolveCheckpoint(o.checkpoint)
 	if err != nil {
 		return err

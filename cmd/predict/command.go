@@ -24,7 +24,7 @@ type options struct {
 }
 
 func newCommand() *cobra.Command {
-	o := &options{stdin: os.Stdin}
+	o := &options{}
 	cmd := &cobra.Command{
 		Use:   "predict --checkpoint FILE|RUN_DIR IMAGE...",
 		Short: "Classify your own images with a trained checkpoint",
@@ -40,7 +40,10 @@ Shell completion: predict completion bash|zsh|fish|powershell`,
   go run ./cmd/predict --checkpoint runs/mnist-cnn --top 1 --json scans/*.jpg
   convert drawing.svg png:- | go run ./cmd/predict --checkpoint runs/mnist-cnn -`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd.OutOrStdout(), args) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.stdin = cmd.InOrStdin()
+			return o.run(cmd.OutOrStdout(), args)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint file or run directory (required)")

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorgonet/gorgonet/cmd/internal/cli"
+)
+
+// tempRoot holds what the tests of this package share: the built binary and one tiny run.
+var tempRoot string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gorgonet-train-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	tempRoot = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// tinyArgs make a run of 8 steps on 256 MNIST images with a 1200-image validation split:
+// a few seconds on one core.
+func tinyArgs() []string {
+	var args []string
+	for _, kv := range []string{"data.limit=256", "data.val_fraction=0.02", "model.cnn.channels=[4,8]",
+		"model.cnn.hidden=[16]", "train.epochs=1", "train.batch_size=32", "train.eval_batch_size=200",
+		"train.schedule.warmup_steps=2"} {
+		args = append(args, "--set", kv)
+	}
+	return append(args, "--progress", "lines")
+}
+
+// runTrain runs the train command in-process as main does and returns its exit status and
+// everything it wrote to stdout and stderr.
+func runTrain(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	cmd := newCommand()
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	code = cli.Main(cmd, args, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// checkOneLineError checks what a user sees when a command fails: a non-zero status and
+// exactly one line on stderr, "NAME: message", that contains every one of wants and no
+// trace.
+func checkOneLineError(t *testing.T, name string, code int, stderr string, wants ...string) {
+	t.Helper()
+	if code == 0 {
+		t.Errorf("exit status 0, want an error; stderr %q", stderr)
+	}
+	if lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n"); len(lines) != 1 || !strings.HasSuffix(stderr, "\n") {
+		t.Errorf("stderr has %d lines, want exactly one:\n%s", len(lines), stderr)
+	}
+	if !strings.HasPrefix(stderr, name+": ") {
+		t.Errorf("stderr %q does not start with %q", stderr, name+": ")
+	}
+	for _, want := range wants {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q does not name %q", stderr, want)
+		}
+	}
+	for _, trace := range []string{"goroutine", "panic", "internal error"} {
+		if strings.Contains(stderr, trace) {
+			t.Errorf("stderr shows %q: %s", trace, stderr)
+		}
+	}
+}
+
+var built struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// buildTrain builds the train binary once per test run, for the tests that need a real
+// process to signal.
+func buildTrain(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.path = filepath.Join(tempRoot, "train")
+		cmd := exec.Command(goTool, "build", "-o", built.path, "./cmd/train")
+		cmd.Dir = filepath.Join("..", "..") // the module root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build ./cmd/train: %v\n%s", err, out)
+		}
+	})
+	var noGo *exec.Error
+	if errors.As(built.err, &noGo) {
+		t.Skipf("cannot build the train binary without the go command: %v", noGo)
+	}
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.path
+}
