@@ -17,9 +17,8 @@ func Linear(s *Scope, x *G.Node, out int) *G.Node {
 	bound := fanInBound(in)
 	w := s.param("weight", []int{out, in}, []int{out, in}, bound)
 	b := s.param("bias", []int{1, out}, []int{out}, bound)
-	wt := must(G.Transpose(w))                        // (in, out)
-	y := must(G.Mul(x, wt))                           // (B, out)
-	return must(G.BroadcastAdd(y, b, nil, []byte{0})) // bias broadcast over the batch
+	op := &linearOp{fusedOp: newFusedOp("linear"), batch: x.Shape()[0], in: in, outF: out}
+	return must(G.ApplyOp(op, x, w, b)) // (B, out)
 }
 
 // Conv2D is torch.nn.Conv2d with square kernels: x (B, C, H, W) → (B, out, H', W'), with
@@ -32,13 +31,25 @@ func Conv2D(s *Scope, x *G.Node, out, kernel, stride, pad int) *G.Node {
 	bound := fanInBound(in * kernel * kernel)
 	w := s.param("weight", []int{out, in, kernel, kernel}, []int{out, in, kernel, kernel}, bound)
 	b := s.param("bias", []int{1, out, 1, 1}, []int{out}, bound)
-	y := must(G.Conv2d(x, w, tensor.Shape{kernel, kernel}, []int{pad, pad}, []int{stride, stride}, []int{1, 1}))
-	return must(G.BroadcastAdd(y, b, nil, []byte{0, 2, 3}))
+	op := &conv2dOp{fusedOp: newFusedOp("conv2d"), geom: newConvGeometry(x.Shape(), w.Shape(), stride, pad), workers: defaultWorkers()}
+	if op.geom.outH < 1 || op.geom.outW < 1 {
+		panic(fmt.Sprintf("graphs: Conv2D %s: a %d×%d kernel does not fit input %v with padding %d", s.path, kernel, kernel, x.Shape(), pad))
+	}
+	return must(G.ApplyOp(op, x, w, b))
 }
 
 // MaxPool2D is torch.nn.MaxPool2d(kernel, stride) without padding (floor mode).
-func MaxPool2D(x *G.Node, kernel, stride int) *G.Node {
-	return must(G.MaxPool2D(x, tensor.Shape{kernel, kernel}, []int{0, 0}, []int{stride, stride}))
+func MaxPool2D(x *G.Node, kernel, stride int) *G.Node { return maxPool(x, kernel, stride, false) }
+
+// ReLUMaxPool2D is MaxPool2D(ReLU(x)) in one op: the same values and gradients, one pass
+// and one buffer instead of three.
+func ReLUMaxPool2D(x *G.Node, kernel, stride int) *G.Node { return maxPool(x, kernel, stride, true) }
+
+func maxPool(x *G.Node, kernel, stride int, relu bool) *G.Node {
+	if x.Dims() != 4 || x.Shape()[2] < kernel || x.Shape()[3] < kernel {
+		panic(fmt.Sprintf("graphs: max-pool %d×%d needs a (B, C, H, W) input at least that large, got %v", kernel, kernel, x.Shape()))
+	}
+	return must(G.ApplyOp(newMaxPoolOp(x.Shape(), kernel, stride, relu), x))
 }
 
 // ReLU is max(x, 0).

@@ -73,7 +73,7 @@ func CNN(s *graphs.Scope, x *G.Node, c CNNConfig) *G.Node {
 	h := x // (B, C, H, W)
 	for i, out := range c.Channels {
 		h = graphs.Conv2D(s.Sub("conv"+strconv.Itoa(i+1)), h, out, c.Kernel, 1, c.Kernel/2)
-		h = graphs.MaxPool2D(graphs.ReLU(h), 2, 2) // (B, out, H/2, W/2)
+		h = graphs.ReLUMaxPool2D(h, 2, 2) // (B, out, H/2, W/2)
 	}
 	h = graphs.Flatten(h) // (B, FlattenSize)
 	for i, size := range c.Hidden {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -91,6 +92,9 @@ func waitForCheckpoint(t *testing.T, p *process, last string, step int) *experim
 			t.Errorf("%s exists while training runs but does not load: %v", last, err)
 		}
 		if p.exited() {
+			if p.err == nil {
+				return nil // the run finished before another checkpoint was due
+			}
 			t.Fatalf("train ended before writing a checkpoint past step %d: %v\nstderr:\n%s", step, p.err, p.stderr.String())
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -183,20 +187,26 @@ func TestKill9LeavesResumableRun(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("kill delays from seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
-	runArgs := append(tinyArgs(), "--set", "train.epochs=3", "--set", "train.checkpoint_every=1", "--set", "train.log_every=1")
+	// 12 epochs of 8 steps: long enough that the kills land mid-run on a fast machine.
+	const epochs, total = 12, 96
+	runArgs := append(tinyArgs(), "--set", fmt.Sprintf("train.epochs=%d", epochs), "--set", "train.checkpoint_every=1", "--set", "train.log_every=1")
 
 	args := append(slices.Clone(runArgs), "--out", dir)
 	step := 0
-	for round := 1; round <= 3; round++ {
+	for round := 1; round <= 3 && step < total; round++ {
 		p := startTrain(t, args...)
-		from := waitForCheckpoint(t, p, last, step).Progress.Step
-		delay := time.Duration(100+rng.IntN(500)) * time.Millisecond
+		l := waitForCheckpoint(t, p, last, step)
+		if l == nil {
+			break
+		}
+		from := l.Progress.Step
+		delay := time.Duration(20+rng.IntN(180)) * time.Millisecond
 		time.Sleep(delay)
 		if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && !p.exited() {
 			t.Fatal(err)
 		}
 		code, sig := p.wait(t)
-		l := checkCheckpoints(t, dir)
+		l = checkCheckpoints(t, dir)
 		t.Logf("round %d: killed %v after the checkpoint of step %d (exit %d, signal %v); last checkpoint at step %d; temporary files left: %v",
 			round, delay, from, code, sig, l.Progress.Step, tempFiles(dir))
 		if sig != syscall.SIGKILL {
@@ -221,9 +231,9 @@ func TestKill9LeavesResumableRun(t *testing.T) {
 		t.Errorf("final --resume: stdout %q does not name the run directory", p.stdout.String())
 	}
 	l := checkCheckpoints(t, dir)
-	// 3 epochs of 8 steps: a resume must neither skip nor repeat a batch.
-	if l.Progress.Epoch != 3 || l.Progress.Step != 24 {
-		t.Errorf("finished run's last checkpoint is at epoch %d step %d, want epoch 3 step 24", l.Progress.Epoch, l.Progress.Step)
+	// A resume must neither skip nor repeat a batch.
+	if l.Progress.Epoch != epochs || l.Progress.Step != total {
+		t.Errorf("finished run's last checkpoint is at epoch %d step %d, want epoch %d step %d", l.Progress.Epoch, l.Progress.Step, epochs, total)
 	}
 	checkMetricsFile(t, filepath.Join(dir, "metrics.jsonl"))
 	if m := evaluateRun(t, dir); m.Examples != 1200 {
@@ -233,7 +243,7 @@ func TestKill9LeavesResumableRun(t *testing.T) {
 
 	// The run that was never killed (and checkpointed less often) ends in the same state.
 	ref := filepath.Join(t.TempDir(), "ref")
-	if code, _, stderr := runTrain(append(tinyArgs(), "--set", "train.epochs=3", "--out", ref)...); code != 0 {
+	if code, _, stderr := runTrain(append(tinyArgs(), "--set", fmt.Sprintf("train.epochs=%d", epochs), "--out", ref)...); code != 0 {
 		t.Fatalf("uninterrupted run: exit status %d\n%s", code, stderr)
 	}
 	want, err := checkpoint.Read(filepath.Join(ref, "checkpoints", "last.safetensors"))

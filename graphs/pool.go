@@ -1,0 +1,129 @@
+package graphs
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// maxPoolOp is max pooling without padding (floor mode), optionally fused with a ReLU in
+// front: max(0, max over the window) equals max-pooling the ReLU's output, in one pass and
+// one buffer. Unlike Gorgonia's MaxPool2D it never panics on a window of NaNs: the NaN
+// propagates and the window passes no gradient.
+type maxPoolOp struct {
+	fusedOp
+	relu                  bool
+	batch, ch, inH, inW   int
+	outH, outW, k, stride int
+	argmax                []int32 // input index of each output's maximum, -1 for none
+	out                   buffer
+}
+
+func newMaxPoolOp(x tensor.Shape, kernel, stride int, relu bool) *maxPoolOp {
+	op := &maxPoolOp{fusedOp: newFusedOp("maxpool2d"), relu: relu, batch: x[0], ch: x[1], inH: x[2], inW: x[3], k: kernel, stride: stride}
+	op.outH, op.outW = (op.inH-kernel)/stride+1, (op.inW-kernel)/stride+1
+	op.argmax = make([]int32, op.batch*op.ch*op.outH*op.outW)
+	return op
+}
+
+func (op *maxPoolOp) Arity() int                                     { return 1 }
+func (op *maxPoolOp) Type() hm.Type                                  { return fnType(4, 4) }
+func (op *maxPoolOp) shape() tensor.Shape                            { return tensor.Shape{op.batch, op.ch, op.outH, op.outW} }
+func (op *maxPoolOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape(), nil }
+func (op *maxPoolOp) DiffWRT(int) []bool                             { return []bool{true} }
+
+func (op *maxPoolOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	n, err := G.ApplyOp(&maxPoolGradOp{fusedOp: newFusedOp("maxpool2d-grad"), fwd: op}, inputs[0], grad)
+	return G.Nodes{n}, err
+}
+
+func (op *maxPoolOp) Do(vals ...G.Value) (G.Value, error) {
+	dt := vals[0].Dtype()
+	out := op.out.get(dt, op.shape())
+	switch dt {
+	case tensor.Float32:
+		poolForward(op, data[float32](vals[0]), data[float32](out))
+	case tensor.Float64:
+		poolForward(op, data[float64](vals[0]), data[float64](out))
+	default:
+		return nil, fmt.Errorf("maxpool2d: unsupported type %v", dt)
+	}
+	return out, nil
+}
+
+func poolForward[T float](op *maxPoolOp, x, out []T) {
+	planes := op.batch * op.ch
+	inPlane, outPlane := op.inH*op.inW, op.outH*op.outW
+	parallel(planes, defaultWorkers(), func(_, lo, hi int) {
+		for p := lo; p < hi; p++ {
+			for oh := 0; oh < op.outH; oh++ {
+				for ow := 0; ow < op.outW; ow++ {
+					o := p*outPlane + oh*op.outW + ow
+					out[o], op.argmax[o] = poolWindow(op, x, p*inPlane, oh*op.stride, ow*op.stride)
+				}
+			}
+		}
+	})
+}
+
+// poolWindow returns the maximum of the window at (h0, w0) of the plane starting at base
+// and its input index (-1 when the output passes no gradient: a NaN, or the ReLU cut it).
+func poolWindow[T float](op *maxPoolOp, x []T, base, h0, w0 int) (T, int32) {
+	best, at := T(math.Inf(-1)), int32(-1)
+	for h := h0; h < h0+op.k; h++ {
+		for w := w0; w < w0+op.k; w++ {
+			i := base + h*op.inW + w
+			v := x[i]
+			if v != v { // NaN
+				return v, -1
+			}
+			if at < 0 || v > best {
+				best, at = v, int32(i)
+			}
+		}
+	}
+	if op.relu && best <= 0 {
+		return 0, -1
+	}
+	return best, at
+}
+
+// maxPoolGradOp routes the output gradient to each window's maximum.
+type maxPoolGradOp struct {
+	fusedOp
+	fwd *maxPoolOp
+	out buffer
+}
+
+func (op *maxPoolGradOp) Arity() int    { return 2 }
+func (op *maxPoolGradOp) Type() hm.Type { return fnType(4, 4, 4) }
+func (op *maxPoolGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	f := op.fwd
+	return tensor.Shape{f.batch, f.ch, f.inH, f.inW}, nil
+}
+
+func (op *maxPoolGradOp) Do(vals ...G.Value) (G.Value, error) {
+	dt := vals[0].Dtype()
+	out := op.out.get(dt, vals[0].Shape())
+	switch dt {
+	case tensor.Float32:
+		poolBackward(op.fwd, data[float32](vals[1]), data[float32](out))
+	case tensor.Float64:
+		poolBackward(op.fwd, data[float64](vals[1]), data[float64](out))
+	default:
+		return nil, fmt.Errorf("maxpool2d-grad: unsupported type %v", dt)
+	}
+	return out, nil
+}
+
+func poolBackward[T float](op *maxPoolOp, dOut, dx []T) {
+	clear(dx)
+	for o, i := range op.argmax {
+		if i >= 0 {
+			dx[i] += dOut[o]
+		}
+	}
+}
