@@ -14,24 +14,16 @@ import (
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/internal/testrun"
 )
 
-// tinyConfig is a small CNN on 256 real MNIST images: 8 steps an epoch, seconds to run.
+// tinyConfig is the shared tiny run with dropout, 2 epochs, step checkpoints and logging.
 func tinyConfig(t *testing.T, sets ...string) config.Experiment {
 	t.Helper()
-	cfg, _, err := config.Load("mnist-cnn")
+	base := []string{"model.cnn.dropout=0.25", "train.epochs=2", "train.schedule.warmup_steps=3",
+		"train.checkpoint_every=3", "train.keep_last=2", "train.log_every=4"}
+	cfg, err := testrun.Config(append(base, sets...)...)
 	if err != nil {
-		t.Fatal(err)
-	}
-	base := []string{"data.limit=256", "data.val_fraction=0.02", "model.cnn.channels=[4,8]", "model.cnn.hidden=[16]",
-		"model.cnn.dropout=0.25", "train.epochs=2", "train.batch_size=32", "train.eval_batch_size=200",
-		"train.schedule.warmup_steps=3", "train.checkpoint_every=3", "train.keep_last=2", "train.log_every=4"}
-	for _, kv := range append(base, sets...) {
-		if err := cfg.Set(kv); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	return cfg

@@ -18,6 +18,7 @@ import (
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
 	"github.com/gorgonet/gorgonet/config"
+	"github.com/gorgonet/gorgonet/internal/testrun"
 	"github.com/gorgonet/gorgonet/train"
 )
 
@@ -48,20 +49,8 @@ func tinyRun(t *testing.T) string {
 	t.Helper()
 	tiny.once.Do(func() {
 		tiny.dir = filepath.Join(tempRoot, "tiny")
-		cfg, _, err := config.Load("mnist-cnn")
-		if err != nil {
-			tiny.err = err
-			return
-		}
-		for _, kv := range []string{"data.limit=256", "data.val_fraction=0.02", "model.cnn.channels=[4,8]",
-			"model.cnn.hidden=[16]", "train.epochs=1", "train.batch_size=32", "train.eval_batch_size=200",
-			"train.schedule.warmup_steps=2"} {
-			if err := cfg.Set(kv); err != nil {
-				tiny.err = err
-				return
-			}
-		}
-		if tiny.err = cfg.Validate(); tiny.err == nil {
+		var cfg config.Experiment
+		if cfg, tiny.err = testrun.Config(); tiny.err == nil {
 			_, tiny.err = train.Run(context.Background(), train.Options{Config: cfg, OutDir: tiny.dir})
 		}
 	})

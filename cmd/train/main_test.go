@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
+	"github.com/gorgonet/gorgonet/internal/testrun"
 )
 
 // tempRoot holds what the tests of this package share: the built binary and one tiny run.
@@ -32,13 +33,7 @@ func TestMain(m *testing.M) {
 // tinyArgs make a run of 8 steps on 256 MNIST images with a 1200-image validation split:
 // a few seconds on one core.
 func tinyArgs() []string {
-	var args []string
-	for _, kv := range []string{"data.limit=256", "data.val_fraction=0.02", "model.cnn.channels=[4,8]",
-		"model.cnn.hidden=[16]", "train.epochs=1", "train.batch_size=32", "train.eval_batch_size=200",
-		"train.schedule.warmup_steps=2"} {
-		args = append(args, "--set", kv)
-	}
-	return append(args, "--progress", "lines")
+	return append(testrun.Args(), "--progress", "lines")
 }
 
 // runTrain runs the train command in-process as main does and returns its exit status and
