@@ -67,12 +67,19 @@ func (p *progress) measure() {
 	}
 }
 
+// eta is the time left in this epoch and in the whole run (evaluation not counted), at the
+// current rate.
 func (p *progress) eta() string {
 	if p.stepsPerSec == 0 {
 		return "?"
 	}
-	left := time.Duration(float64(p.total-p.done) / p.stepsPerSec * float64(time.Second))
-	return left.Round(time.Second).String()
+	epochLeft := p.total - p.done
+	runLeft := epochLeft + (p.epochs-p.epoch-1)*p.total
+	return fmt.Sprintf("%s (run %s)", p.duration(epochLeft), p.duration(runLeft))
+}
+
+func (p *progress) duration(steps int) time.Duration {
+	return time.Duration(float64(steps) / p.stepsPerSec * float64(time.Second)).Round(time.Second)
 }
 
 func (p *progress) draw(r StepResult) {
