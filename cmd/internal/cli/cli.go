@@ -55,9 +55,13 @@ func Main(cmd *cobra.Command, args []string, stderr io.Writer) (code int) {
 	return 1
 }
 
-// oneLine keeps multi-problem errors readable on one line each, prefixed once.
+// oneLine puts an error that lists several problems (one per line) on one line.
 func oneLine(err error) string {
-	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "\n  ")
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.Join(lines, "; ")
 }
 
 // CompleteConfigs completes --config with the embedded config names and YAML files.
