@@ -26,7 +26,8 @@ func tinyRun(t *testing.T) (dir, stdout, stderr string) {
 	t.Helper()
 	tiny.once.Do(func() {
 		tiny.dir = filepath.Join(tempRoot, "tiny")
-		tiny.code, tiny.stdout, tiny.stderr = runTrain(append(tinyArgs(), "--out", tiny.dir)...)
+		// --config after the --set flags: overrides apply whatever the order.
+		tiny.code, tiny.stdout, tiny.stderr = runTrain(append(tinyArgs(), "--out", tiny.dir, "--config", "mnist-cnn")...)
 	})
 	if tiny.code != 0 {
 		t.Fatalf("tiny run: exit status %d\nstdout:\n%s\nstderr:\n%s", tiny.code, tiny.stdout, tiny.stderr)
