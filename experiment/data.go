@@ -28,7 +28,7 @@ type ImageData struct {
 func LoadImageData(d config.Data, seed uint64) (*ImageData, error) {
 	src, ok := datasets.ImageSets[d.Name]
 	if !ok {
-		return nil, fmt.Errorf("data.name: unknown data set %q (known: %s)", d.Name, strings.Join(imageSetNames(), ", "))
+		return nil, fmt.Errorf("data.name: unknown data set %q (known: %s)", d.Name, strings.Join(sortedKeys(datasets.ImageSets), ", "))
 	}
 	train, test, err := src.Load(d.Path)
 	if err != nil {
@@ -38,15 +38,6 @@ func LoadImageData(d config.Data, seed uint64) (*ImageData, error) {
 	tr = tr.Limit(d.Limit)
 	info := DataInfo{Input: [3]int{1, train.Rows, train.Cols}, Classes: train.Classes, Norm: src.Norm}
 	return &ImageData{Train: tr, Val: val, Test: test, Info: info}, nil
-}
-
-func imageSetNames() []string {
-	var names []string
-	for n := range datasets.ImageSets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // Split returns the named evaluation split.
@@ -65,18 +56,39 @@ func (d *ImageData) Split(name string) (*datasets.Images, error) {
 	return nil, fmt.Errorf("unknown split %q: want test, val or train", name)
 }
 
+// ModelBuilder turns the model section of a config into a classifier sized for the data.
+type ModelBuilder func(m config.Model, info DataInfo) (models.Spec, error)
+
+// Models lists the model kinds by the name used in configs (model.kind).
+var Models = map[string]ModelBuilder{
+	"cnn": cnnSpec,
+}
+
 // ModelSpec is the classifier the experiment's model section describes, sized for info.
 func ModelSpec(m config.Model, info DataInfo) (models.Spec, error) {
-	switch m.Kind {
-	case "cnn":
-		c := models.CNNConfig{
-			Input: info.Input, Classes: len(info.Classes),
-			Channels: m.CNN.Channels, Kernel: m.CNN.Kernel, Hidden: m.CNN.Hidden, Dropout: m.CNN.Dropout,
-		}
-		if err := c.Validate(); err != nil {
-			return models.Spec{}, fmt.Errorf("model.%v", err)
-		}
-		return models.CNNSpec(c), nil
+	build, ok := Models[m.Kind]
+	if !ok {
+		return models.Spec{}, fmt.Errorf("model.kind: unknown model %q (known: %s)", m.Kind, strings.Join(sortedKeys(Models), ", "))
 	}
-	return models.Spec{}, fmt.Errorf("model.kind: unknown model %q (known: cnn)", m.Kind)
+	return build(m, info)
+}
+
+func cnnSpec(m config.Model, info DataInfo) (models.Spec, error) {
+	c := models.CNNConfig{
+		Input: info.Input, Classes: len(info.Classes),
+		Channels: m.CNN.Channels, Kernel: m.CNN.Kernel, Hidden: m.CNN.Hidden, Dropout: m.CNN.Dropout,
+	}
+	if err := c.Validate(); err != nil {
+		return models.Spec{}, fmt.Errorf("model.%v", err)
+	}
+	return models.CNNSpec(c), nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
