@@ -107,7 +107,7 @@ func (l *Loaded) RestoreParams(params []*graphs.Param) error {
 			return fmt.Errorf("checkpoint %s: has no tensor %q that the model needs; is it a checkpoint of another model?", l.Path, p.Name)
 		}
 		if t.F32 == nil || !slices.Equal(t.Shape, p.Shape) {
-			return fmt.Errorf("checkpoint %s: tensor %q is %s %v, the model needs F32 %v", l.Path, p.Name, t.DType(), t.Shape, p.Shape)
+			return fmt.Errorf("checkpoint %s: tensor %q is %s %v, the model needs F32 %v; is it a checkpoint of another model?", l.Path, p.Name, t.DType(), t.Shape, p.Shape)
 		}
 		copy(p.Value.Data().([]float32), t.F32)
 	}

@@ -1,0 +1,115 @@
+package experiment
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gorgonet/gorgonet/config"
+	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/models"
+	"github.com/gorgonet/gorgonet/optim"
+)
+
+var mnistInfo = DataInfo{Input: [3]int{1, 28, 28}, Classes: datasets.MNISTClasses, Norm: datasets.MNISTNorm}
+
+func smallSpec(t *testing.T, channels ...int) (config.Experiment, models.Spec) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Model.CNN.Channels, cfg.Model.CNN.Hidden = channels, []int{8}
+	spec, err := ModelSpec(cfg.Model, mnistInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, spec
+}
+
+// TestSaveLoadRoundTrip: a checkpoint gives back the config, data description, progress,
+// weights and optimizer state it was written with.
+func TestSaveLoadRoundTrip(t *testing.T) {
+	cfg, spec := smallSpec(t, 2, 3)
+	net, err := models.BuildClassifier(spec, models.BuildOptions{Batch: 2, Training: true, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := optim.State{Steps: 5, Buffers: map[string][]float32{"exp_avg/fc1.bias": {1, 2, 3, 4, 5, 6, 7, 8}}}
+	prog := Progress{Epoch: 2, Batch: 3, Step: 5, Best: 0.5, BestEpoch: 1, RNG: []byte{1, 2, 3}}
+	path := filepath.Join(t.TempDir(), "c.safetensors")
+	if err := Save(path, Snapshot{Config: cfg, Info: mnistInfo, Progress: prog, Params: net.Params(), Optimizer: state}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Config.Model.CNN.Channels[1] != 3 || l.Info.Classes[9] != "9" || l.Info.Norm != mnistInfo.Norm {
+		t.Errorf("config or data description changed: %+v %+v", l.Config.Model, l.Info)
+	}
+	if l.Progress.Step != 5 || l.Progress.Batch != 3 || !slices.Equal(l.Progress.RNG, prog.RNG) {
+		t.Errorf("progress: got %+v, want %+v", l.Progress, prog)
+	}
+	got, err := l.OptimizerState()
+	if err != nil || got.Steps != 5 || !slices.Equal(got.Buffers["exp_avg/fc1.bias"], state.Buffers["exp_avg/fc1.bias"]) {
+		t.Errorf("optimizer state: got %+v, %v", got, err)
+	}
+	other, err := models.BuildClassifier(spec, models.BuildOptions{Batch: 5, Seed: 99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.RestoreParams(other.Params()); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range other.Params() {
+		if !slices.Equal(p.Value.Data().([]float32), net.Params()[i].Value.Data().([]float32)) {
+			t.Errorf("%s: restored weights differ", p.Name)
+		}
+	}
+}
+
+// TestRestoreRefusesAnotherModel: weights of another architecture are refused by name or
+// shape, with the checkpoint's path in the message.
+func TestRestoreRefusesAnotherModel(t *testing.T) {
+	cfg, spec := smallSpec(t, 2, 3)
+	net, _ := models.BuildClassifier(spec, models.BuildOptions{Batch: 1})
+	path := filepath.Join(t.TempDir(), "c.safetensors")
+	if err := Save(path, Snapshot{Config: cfg, Info: mnistInfo, Params: net.Params()}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		channels []int
+		want     string
+	}{
+		{"wider conv", []int{4, 3}, "conv1.weight"},
+		{"one conv block", []int{2}, "another model"},
+		{"three conv blocks", []int{2, 3, 4}, "conv3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, spec := smallSpec(t, tt.channels...)
+			other, _ := models.BuildClassifier(spec, models.BuildOptions{Batch: 1})
+			err := l.RestoreParams(other.Params())
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
+				t.Errorf("got %v, want an error naming %s and %q", err, path, tt.want)
+			}
+		})
+	}
+}
+
+func TestModelSpecErrors(t *testing.T) {
+	m := config.Default().Model
+	m.Kind = "rnn"
+	if _, err := ModelSpec(m, mnistInfo); err == nil || !strings.Contains(err.Error(), `model.kind: unknown model "rnn" (known: cnn)`) {
+		t.Errorf("unknown kind: %v", err)
+	}
+	m = config.Default().Model
+	m.CNN.Channels = []int{8, 8, 8, 8, 8}
+	if _, err := ModelSpec(m, mnistInfo); err == nil || !strings.Contains(err.Error(), "model.cnn") {
+		t.Errorf("a CNN too deep for 28×28: %v", err)
+	}
+}
