@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,14 +11,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
-	"github.com/gorgonet/gorgonet/config"
-	"github.com/gorgonet/gorgonet/internal/testrun"
-	"github.com/gorgonet/gorgonet/train"
+	"github.com/gorgonet/gorgonet/internal/testrun/shared"
 )
 
 // tempRoot holds the tiny run that the tests of this package share, read-only.
@@ -33,32 +29,14 @@ func TestMain(m *testing.M) {
 	}
 	tempRoot = dir
 	code := m.Run()
+	shared.Cleanup()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-var tiny struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-// tinyRun trains, once, one epoch of a small CNN on 256 MNIST images with a 1200-image
-// validation split, as train --set ... --out DIR does.
-func tinyRun(t *testing.T) string {
-	t.Helper()
-	tiny.once.Do(func() {
-		tiny.dir = filepath.Join(tempRoot, "tiny")
-		var cfg config.Experiment
-		if cfg, tiny.err = testrun.Config(); tiny.err == nil {
-			_, tiny.err = train.Run(context.Background(), train.Options{Config: cfg, OutDir: tiny.dir})
-		}
-	})
-	if tiny.err != nil {
-		t.Fatalf("tiny run: %v", tiny.err)
-	}
-	return tiny.dir
-}
+// tinyRun is the shared tiny run (one epoch, 256 MNIST images, 1200 validation images);
+// its accuracy is poor, so tests check formats, not classes.
+func tinyRun(t *testing.T) string { return shared.Run(t) }
 
 // runEval runs the eval command in-process as main does.
 func runEval(args ...string) (code int, stdout, stderr string) {

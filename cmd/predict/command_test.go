@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -22,10 +21,8 @@ import (
 	"testing"
 
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
-	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/datasets"
-	"github.com/gorgonet/gorgonet/internal/testrun"
-	"github.com/gorgonet/gorgonet/train"
+	"github.com/gorgonet/gorgonet/internal/testrun/shared"
 )
 
 // tempRoot holds what the tests of this package share, read-only: a tiny run and digit
@@ -40,32 +37,14 @@ func TestMain(m *testing.M) {
 	}
 	tempRoot = dir
 	code := m.Run()
+	shared.Cleanup()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-var tiny struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
-// tinyRun trains, once, one epoch of a small CNN on 256 MNIST images, as
-// train --set ... --out DIR does. Its accuracy is poor: tests check formats, not classes.
-func tinyRun(t *testing.T) string {
-	t.Helper()
-	tiny.once.Do(func() {
-		tiny.dir = filepath.Join(tempRoot, "tiny")
-		var cfg config.Experiment
-		if cfg, tiny.err = testrun.Config(); tiny.err == nil {
-			_, tiny.err = train.Run(context.Background(), train.Options{Config: cfg, OutDir: tiny.dir})
-		}
-	})
-	if tiny.err != nil {
-		t.Fatalf("tiny run: %v", tiny.err)
-	}
-	return tiny.dir
-}
+// tinyRun is the shared tiny run (one epoch, 256 MNIST images, 1200 validation images);
+// its accuracy is poor, so tests check formats, not classes.
+func tinyRun(t *testing.T) string { return shared.Run(t) }
 
 var digits struct {
 	once  sync.Once
