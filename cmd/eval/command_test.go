@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -18,19 +17,9 @@ import (
 	"github.com/gorgonet/gorgonet/internal/testrun/shared"
 )
 
-// tempRoot holds the tiny run that the tests of this package share, read-only.
-var tempRoot string
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gorgonet-eval-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	tempRoot = dir
 	code := m.Run()
 	shared.Cleanup()
-	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
