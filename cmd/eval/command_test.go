@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
+	"github.com/gorgonet/gorgonet/cmd/internal/clitest"
 	"github.com/gorgonet/gorgonet/internal/testrun/shared"
 )
 
@@ -35,31 +36,6 @@ func runEval(args ...string) (code int, stdout, stderr string) {
 	cmd.SetErr(&errOut)
 	code = cli.Main(cmd, args, &errOut)
 	return code, out.String(), errOut.String()
-}
-
-// checkOneLineError checks what a user sees when eval fails: a non-zero status and exactly
-// one line on stderr, "eval: message", that contains every one of wants and no trace.
-func checkOneLineError(t *testing.T, code int, stderr string, wants ...string) {
-	t.Helper()
-	if code == 0 {
-		t.Errorf("exit status 0, want an error; stderr %q", stderr)
-	}
-	if lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n"); len(lines) != 1 || !strings.HasSuffix(stderr, "\n") {
-		t.Errorf("stderr has %d lines, want exactly one:\n%s", len(lines), stderr)
-	}
-	if !strings.HasPrefix(stderr, "eval: ") {
-		t.Errorf("stderr %q does not start with %q", stderr, "eval: ")
-	}
-	for _, want := range wants {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("stderr %q does not name %q", stderr, want)
-		}
-	}
-	for _, trace := range []string{"goroutine", "panic", "internal error"} {
-		if strings.Contains(stderr, trace) {
-			t.Errorf("stderr shows %q: %s", trace, stderr)
-		}
-	}
 }
 
 // evalJSON runs eval --json with args and decodes the one JSON object it must print.
@@ -391,7 +367,7 @@ func TestEvalBadCheckpoints(t *testing.T) {
 				wants = append(wants, expand(w))
 			}
 			code, stdout, stderr := runEval(args...)
-			checkOneLineError(t, code, stderr, wants...)
+			clitest.CheckOneLineError(t, "eval", code, stderr, wants...)
 			if stdout != "" {
 				t.Errorf("stdout %q, want nothing", stdout)
 			}

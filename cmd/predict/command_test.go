@@ -21,6 +21,7 @@ import (
 	"testing"
 
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
+	"github.com/gorgonet/gorgonet/cmd/internal/clitest"
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/internal/testrun/shared"
 )
@@ -465,36 +466,10 @@ func TestPredictErrors(t *testing.T) {
 				wants = append(wants, expand(w))
 			}
 			code, stdout, stderr := runPredict(t, nil, args...)
-			checkOneLineError(t, code, stderr, wants...)
+			clitest.CheckOneLineError(t, "predict", code, stderr, wants...)
 			if stdout != "" {
 				t.Errorf("stdout %q, want nothing", stdout)
 			}
 		})
-	}
-}
-
-// checkOneLineError checks what a user sees when predict fails: a non-zero status and
-// exactly one line on stderr, "predict: message", that contains every one of wants and no
-// trace.
-func checkOneLineError(t *testing.T, code int, stderr string, wants ...string) {
-	t.Helper()
-	if code == 0 {
-		t.Errorf("exit status 0, want an error; stderr %q", stderr)
-	}
-	if lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n"); len(lines) != 1 || !strings.HasSuffix(stderr, "\n") {
-		t.Errorf("stderr has %d lines, want exactly one:\n%s", len(lines), stderr)
-	}
-	if !strings.HasPrefix(stderr, "predict: ") {
-		t.Errorf("stderr %q does not start with %q", stderr, "predict: ")
-	}
-	for _, want := range wants {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("stderr %q does not name %q", stderr, want)
-		}
-	}
-	for _, trace := range []string{"goroutine", "panic", "internal error"} {
-		if strings.Contains(stderr, trace) {
-			t.Errorf("stderr shows %q: %s", trace, stderr)
-		}
 	}
 }

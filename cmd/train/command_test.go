@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gorgonet/gorgonet/cmd/internal/clitest"
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/experiment"
 )
@@ -158,7 +159,7 @@ func TestTrainErrors(t *testing.T) {
 				wants = append(wants, expand(w))
 			}
 			code, stdout, stderr := runTrain(args...)
-			checkOneLineError(t, "train", code, stderr, wants...)
+			clitest.CheckOneLineError(t, "train", code, stderr, wants...)
 			if stdout != "" {
 				t.Errorf("stdout %q, want nothing", stdout)
 			}
