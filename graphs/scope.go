@@ -31,6 +31,7 @@ type Scope struct {
 type scopeState struct {
 	params []*Param
 	masks  []*DropoutMask
+	states []*State
 	init   *rand.Rand
 	shared map[string]*tensor.Dense
 }
@@ -83,6 +84,9 @@ func (s *Scope) Params() []*Param { return s.state.params }
 // Masks lists the dropout masks the graph needs filled before every run.
 func (s *Scope) Masks() []*DropoutMask { return s.state.masks }
 
+// States lists the recurrent states the graph carries between runs (see State).
+func (s *Scope) States() []*State { return s.state.states }
+
 // Input adds an input node of the given shape, fed by the caller before each run.
 func (s *Scope) Input(name string, shape ...int) *G.Node {
 	v := tensor.New(tensor.WithShape(shape...), tensor.Of(s.dtype))
@@ -99,6 +103,52 @@ func (s *Scope) qualify(name string) string {
 // param adds the learnable parameter name with the given graph shape; torchShape is its shape
 // in PyTorch (equal, or a reshape of it). bound is the half-width of its uniform initialisation.
 func (s *Scope) param(name string, shape, torchShape []int, bound float64) *G.Node {
+	return s.paramInit(name, shape, torchShape, Uniform(bound))
+}
+
+// Init fills a new parameter's values from r.
+type Init func(v *tensor.Dense, r *rand.Rand)
+
+// Uniform draws from U(−bound, bound).
+func Uniform(bound float64) Init {
+	return func(v *tensor.Dense, r *rand.Rand) { fillUniform(v, r, bound) }
+}
+
+// Normal draws from N(0, std²), as nn.Embedding does with std 1.
+func Normal(std float64) Init {
+	return func(v *tensor.Dense, r *rand.Rand) {
+		fill(v, func() float64 { return r.NormFloat64() * std })
+	}
+}
+
+// Constant sets every value to c (LayerNorm: weight 1, bias 0).
+func Constant(c float64) Init {
+	return func(v *tensor.Dense, _ *rand.Rand) { fill(v, func() float64 { return c }) }
+}
+
+// XavierUniform is U(±√(6/(fanIn+fanOut))) for a (fanOut, fanIn) matrix, as nn.Transformer
+// initialises its weight matrices.
+func XavierUniform(fanIn, fanOut int) Init {
+	return Uniform(math.Sqrt(6 / float64(fanIn+fanOut)))
+}
+
+func fill(v *tensor.Dense, next func() float64) {
+	switch data := v.Data().(type) {
+	case []float32:
+		for i := range data {
+			data[i] = float32(next())
+		}
+	case []float64:
+		for i := range data {
+			data[i] = next()
+		}
+	default:
+		panic(fmt.Sprintf("graphs: unsupported parameter type %T", data))
+	}
+}
+
+// paramInit is param with any initialisation.
+func (s *Scope) paramInit(name string, shape, torchShape []int, init Init) *G.Node {
 	full := s.qualify(name)
 	for _, p := range s.state.params {
 		if p.Name == full {
@@ -111,7 +161,7 @@ func (s *Scope) param(name string, shape, torchShape []int, bound float64) *G.No
 	}
 	if v == nil {
 		v = tensor.New(tensor.WithShape(shape...), tensor.Of(s.dtype))
-		fillUniform(v, s.state.init, bound)
+		init(v, s.state.init)
 	} else if !v.Shape().Eq(tensor.Shape(shape)) {
 		panic(fmt.Sprintf("graphs: shared parameter %q has shape %v, want %v", full, v.Shape(), shape))
 	}
@@ -121,18 +171,7 @@ func (s *Scope) param(name string, shape, torchShape []int, bound float64) *G.No
 }
 
 func fillUniform(v *tensor.Dense, r *rand.Rand, bound float64) {
-	switch data := v.Data().(type) {
-	case []float32:
-		for i := range data {
-			data[i] = float32((2*r.Float64() - 1) * bound)
-		}
-	case []float64:
-		for i := range data {
-			data[i] = (2*r.Float64() - 1) * bound
-		}
-	default:
-		panic(fmt.Sprintf("graphs: unsupported parameter type %T", data))
-	}
+	fill(v, func() float64 { return (2*r.Float64() - 1) * bound })
 }
 
 // fanInBound is PyTorch's default bound for Linear and Conv weights and biases:
