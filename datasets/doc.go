@@ -1,3 +1,8 @@
 // Package datasets loads real training data (IDX image sets such as MNIST and Fashion-MNIST) and
 // cuts it into deterministic validation splits, epoch orders and batches.
+//
+// It loads text as well: labelled review sentences (LoadSentiment), Newton's Opticks for a
+// character language model (LoadOpticks, NewCharCorpus), CMUdict pronunciations (LoadCMUdict)
+// and the Ding German–English dictionary (LoadDeEn), with the tokenizer, vocabularies and
+// key-grouped splits they need (Tokenize, Vocab, Split3, SplitByKey).
 package datasets
