@@ -69,13 +69,18 @@ func Flatten(x *G.Node) *G.Node {
 // LogSoftmax is log(softmax(x)) along the last axis of a (B, C) input.
 func LogSoftmax(x *G.Node) *G.Node { return must(G.LogSoftMax(x, 1)) }
 
-// SoftmaxCrossEntropy is the weighted cross-entropy −Σᵢⱼ Tᵢⱼ·log softmax(logits)ᵢⱼ. targets is
-// (B, C) with row i equal to wᵢ·onehot(yᵢ); with wᵢ = 1/valid for real rows and 0 for the
-// padding of a short last batch it is the mean loss of the real rows, as F.cross_entropy is.
-// Built on LogSoftMax, it stays finite for any logits.
+// SoftmaxCrossEntropy is the weighted cross-entropy −Σᵢⱼ Tᵢⱼ·log softmax(logits)ᵢⱼ, a scalar.
+// targets is (B, C) with row i equal to wᵢ·onehot(yᵢ); with wᵢ = 1/valid for real rows and 0
+// for the padding of a short last batch it is the mean loss of the real rows, as
+// F.cross_entropy is. Any non-negative targets work, such as label-smoothed distributions
+// times a row weight; they get no gradient. One fused op (crossentropy.go) that subtracts
+// each row's maximum, so it stays finite for any finite logits.
 func SoftmaxCrossEntropy(logits, targets *G.Node) *G.Node {
-	logp := LogSoftmax(logits)
-	return must(G.Neg(must(G.Sum(must(G.HadamardProd(logp, targets))))))
+	if logits.Dims() != 2 || !logits.Shape().Eq(targets.Shape()) {
+		panic(fmt.Sprintf("graphs: SoftmaxCrossEntropy wants (N, C) logits and targets of the same shape, got %v and %v", logits.Shape(), targets.Shape()))
+	}
+	op := newCrossEntropyOp(logits.Shape()[0], logits.Shape()[1])
+	return must(G.ApplyOp(op, logits, targets))
 }
 
 // FillTargets writes the (B, C) target matrix of SoftmaxCrossEntropy: row i < valid gets
