@@ -125,10 +125,11 @@ func (op *attentionOp) dropIndex() int {
 	if !op.drop {
 		return -1
 	}
-	return op.wIndex() + 2 + btoi(op.pad)
+	return op.wIndex() + 2 + oneIf(op.pad)
 }
 
-func btoi(b bool) int {
+// oneIf is 1 for true and 0 for false, to count optional inputs.
+func oneIf(b bool) int {
 	if b {
 		return 1
 	}
@@ -213,9 +214,9 @@ func attentionInputs[T float](op *attentionOp, vals []G.Value) attnIn[T] {
 	return in
 }
 
-// heads are the Q, K and V matrices of all heads inside the projection buffers, with their
+// attnHeads are the Q, K and V matrices of all heads inside the projection buffers, with their
 // row strides: head h of example b starts at q[b·T·ldq + h·dh].
-type heads[T float] struct {
+type attnHeads[T float] struct {
 	q, k, v   []T
 	ldq, ldkv int
 }
@@ -228,12 +229,12 @@ func (op *attentionOp) projShapes() (q, kv tensor.Shape) {
 }
 
 // headsOf lays the heads over projection buffers (or their gradients) qp and kvp.
-func headsOf[T float](op *attentionOp, qp, kvp []T) heads[T] {
+func headsOf[T float](op *attentionOp, qp, kvp []T) attnHeads[T] {
 	d := op.dim
 	if op.self {
-		return heads[T]{q: qp, k: qp[d:], v: qp[2*d:], ldq: 3 * d, ldkv: 3 * d}
+		return attnHeads[T]{q: qp, k: qp[d:], v: qp[2*d:], ldq: 3 * d, ldkv: 3 * d}
 	}
-	return heads[T]{q: qp, k: kvp, v: kvp[d:], ldq: d, ldkv: 2 * d}
+	return attnHeads[T]{q: qp, k: kvp, v: kvp[d:], ldq: d, ldkv: 2 * d}
 }
 
 func (op *attentionOp) buffers(dt tensor.Dtype) (qp, kvp, probs, dropped *tensor.Dense) {
@@ -252,19 +253,19 @@ func (op *attentionOp) buffers(dt tensor.Dtype) (qp, kvp, probs, dropped *tensor
 }
 
 func attentionForward[T float](op *attentionOp, in attnIn[T], out []T) {
-	qpT, kvpT, probsT, droppedT := op.buffers(dtypeOf[T]())
+	qpT, kvpT, probsT, droppedT := op.buffers(dtypeOfFloat[T]())
 	qp, probs, dropped := data[T](qpT), data[T](probsT), data[T](droppedT)
 	var kvp []T
 	d, rowsQ, rowsK := op.dim, op.batch*op.tq, op.batch*op.tk
 	if op.self {
 		gemm(false, true, rowsQ, 3*d, d, 1, in.q, in.w, 0, qp) // (B·T, 3d) = x · Wᵀ
-		addBias(qp, in.bias, rowsQ)
+		addRowBias(qp, in.bias, rowsQ)
 	} else {
 		kvp = data[T](kvpT)
 		gemm(false, true, rowsQ, d, d, 1, in.q, in.w[:d*d], 0, qp)     // Q = q · W_qᵀ
 		gemm(false, true, rowsK, 2*d, d, 1, in.kv, in.w[d*d:], 0, kvp) // K | V = kv · W_kvᵀ
-		addBias(qp, in.bias[:d], rowsQ)
-		addBias(kvp, in.bias[d:], rowsK)
+		addRowBias(qp, in.bias[:d], rowsQ)
+		addRowBias(kvp, in.bias[d:], rowsK)
 	}
 	h := headsOf(op, qp, kvp)
 	dh, t, sk := op.headDim(), op.tq, op.tk
@@ -295,38 +296,78 @@ func attentionForward[T float](op *attentionOp, in attnIn[T], out []T) {
 // that are not padding (pad[j] ≠ 0) and, if causal, not after i. The other weights are
 // zero, and a row with no key left is all zeros.
 func maskedSoftmax[T float](p []T, t, s int, pad []T, causal bool) {
+	negInf := T(math.Inf(-1))
 	for i := 0; i < t; i++ {
 		row := p[i*s:][:s]
 		n := s
 		if causal {
 			n = min(i+1, s)
 		}
-		maxV, found := math.Inf(-1), false
-		for j := 0; j < n; j++ {
-			if pad != nil && pad[j] == 0 {
-				continue
+		clear(row[n:])
+		live := row[:n]
+		if pad != nil {
+			for j, v := range pad[:n] {
+				if v == 0 {
+					live[j] = negInf
+				}
 			}
-			maxV, found = max(maxV, float64(row[j])), true
 		}
-		if !found {
-			clear(row)
+		top := negInf
+		for _, v := range live {
+			top = max(top, v)
+		}
+		if top == negInf {
+			clear(live)
 			continue
 		}
-		var sum float64
-		for j := range row {
-			if j >= n || (pad != nil && pad[j] == 0) {
-				row[j] = 0
-				continue
-			}
-			e := math.Exp(float64(row[j]) - maxV)
-			row[j] = T(e)
-			sum += e
-		}
-		inv := T(1 / sum)
-		for j := 0; j < n; j++ {
-			row[j] *= inv
+		inv := 1 / expShifted(live, top)
+		for j := range live {
+			live[j] *= inv
 		}
 	}
+}
+
+// expShifted replaces each v of row by e^(v − top), for top ≥ every v, and returns their sum.
+func expShifted[T float](row []T, top T) T {
+	var sum T
+	switch r := any(row).(type) {
+	case []float32:
+		t := float32(top)
+		for j, v := range r {
+			e := expNonPositive32(v - t)
+			r[j] = e
+			sum += T(e)
+		}
+	case []float64:
+		t := float64(top)
+		for j, v := range r {
+			e := math.Exp(v - t)
+			r[j] = e
+			sum += T(e)
+		}
+	}
+	return sum
+}
+
+// expNonPositive32 is e^x for x ≤ 0 in float32, within 2 ulp, several times faster than
+// math.Exp: Cephes' expf, e^x = 2^n·e^r with |r| ≤ ln2/2 and a degree-6 polynomial for e^r.
+func expNonPositive32(x float32) float32 {
+	if !(x >= -87.3) { // also −Inf and NaN
+		if x != x {
+			return x
+		}
+		return 0
+	}
+	const ln2Hi, ln2Lo = 0.693359375, -2.12194440e-4
+	z := x*math.Log2E + 0.5
+	n := int32(z)
+	if float32(n) > z {
+		n-- // floor
+	}
+	fn := float32(n)
+	r := x - fn*ln2Hi - fn*ln2Lo
+	y := (((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r+5.0000001201e-1)*r*r + r + 1
+	return y * math.Float32frombits(uint32(n+127)<<23)
 }
 
 // attentionGradOp back-propagates dOut (B·T, d) through an attentionOp into the gradients
@@ -365,7 +406,7 @@ func (op *attentionGradOp) Do(vals ...G.Value) (G.Value, error) {
 
 func attentionBackward[T float](op *attentionGradOp, in attnIn[T], dOut, grad []T) {
 	f := op.fwd
-	dt := dtypeOf[T]()
+	dt := dtypeOfFloat[T]()
 	qpT, kvpT, probsT, droppedT := f.buffers(dt)
 	qs, kvs := f.projShapes()
 	dqp := data[T](op.dqProj.get(dt, qs))
@@ -476,15 +517,15 @@ func attentionPart[T float](op *attentionPartOp, in attnIn[T], grad []T) {
 		gemm(true, false, d, d, rowsQ, 1, dqp, in.q, 0, grad[:d*d])
 		gemm(true, false, 2*d, d, rowsK, 1, dkvp, in.kv, 0, grad[d*d:])
 	case f.self: // db = Σ_rows dQKV
-		sumRows(grad, dqp, rowsQ)
+		sumRowsInto(grad, dqp, rowsQ)
 	default:
-		sumRows(grad[:d], dqp, rowsQ)
-		sumRows(grad[d:], dkvp, rowsK)
+		sumRowsInto(grad[:d], dqp, rowsQ)
+		sumRowsInto(grad[d:], dkvp, rowsK)
 	}
 }
 
-// addBias adds bias to each of the rows of m (rows, len(bias)).
-func addBias[T float](m, bias []T, rows int) {
+// addRowBias adds bias to each of the rows of m (rows, len(bias)).
+func addRowBias[T float](m, bias []T, rows int) {
 	n := len(bias)
 	for r := 0; r < rows; r++ {
 		row := m[r*n:][:n]
@@ -494,8 +535,8 @@ func addBias[T float](m, bias []T, rows int) {
 	}
 }
 
-// sumRows sets dst to the sum of the rows of m (rows, len(dst)).
-func sumRows[T float](dst, m []T, rows int) {
+// sumRowsInto sets dst to the sum of the rows of m (rows, len(dst)).
+func sumRowsInto[T float](dst, m []T, rows int) {
 	n := len(dst)
 	clear(dst)
 	for r := 0; r < rows; r++ {
@@ -522,7 +563,7 @@ func gemmLD[T float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, 
 	}
 }
 
-func dtypeOf[T float]() tensor.Dtype {
+func dtypeOfFloat[T float]() tensor.Dtype {
 	var z T
 	if _, ok := any(z).(float32); ok {
 		return tensor.Float32

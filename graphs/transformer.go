@@ -48,7 +48,7 @@ func (c LayerConfig) eps() float64 {
 // real, 0 padding) or nil.
 func EncoderLayer(s *Scope, x *G.Node, c LayerConfig, pad *G.Node) *G.Node {
 	b, t := checkSequence(s, "EncoderLayer", x, c, pad)
-	return unrows(encoderLayer(s, rows(x), b, c, pad), b, t)
+	return rowsToSeq(encoderLayer(s, seqToRows(x), b, c, pad), b, t)
 }
 
 // Encoder stacks n EncoderLayers under s.Sub("layers.i"), then, if finalNorm, LayerNorm
@@ -56,14 +56,14 @@ func EncoderLayer(s *Scope, x *G.Node, c LayerConfig, pad *G.Node) *G.Node {
 // does not).
 func Encoder(s *Scope, x *G.Node, n int, c LayerConfig, pad *G.Node, finalNorm bool) *G.Node {
 	b, t := checkSequence(s, "Encoder", x, c, pad)
-	h := rows(x)
+	h := seqToRows(x)
 	for i := 0; i < n; i++ {
 		h = encoderLayer(s.Sub(fmt.Sprintf("layers.%d", i)), h, b, c, pad)
 	}
 	if finalNorm {
 		h = LayerNorm(s.Sub("norm"), h, c.eps())
 	}
-	return unrows(h, b, t)
+	return rowsToSeq(h, b, t)
 }
 
 // DecoderLayer is nn.TransformerDecoderLayer(batch_first=True) on x (B, T, d) and memory
@@ -72,21 +72,21 @@ func Encoder(s *Scope, x *G.Node, n int, c LayerConfig, pad *G.Node, finalNorm b
 // nil.
 func DecoderLayer(s *Scope, x, memory *G.Node, c LayerConfig, tgtPad, memPad *G.Node) *G.Node {
 	b, t := checkDecoder(s, "DecoderLayer", x, memory, c, tgtPad, memPad)
-	return unrows(decoderLayer(s, rows(x), rows(memory), b, c, tgtPad, memPad), b, t)
+	return rowsToSeq(decoderLayer(s, seqToRows(x), seqToRows(memory), b, c, tgtPad, memPad), b, t)
 }
 
 // Decoder stacks n DecoderLayers under s.Sub("layers.i"), then, if finalNorm, LayerNorm
 // under s.Sub("norm").
 func Decoder(s *Scope, x, memory *G.Node, n int, c LayerConfig, tgtPad, memPad *G.Node, finalNorm bool) *G.Node {
 	b, t := checkDecoder(s, "Decoder", x, memory, c, tgtPad, memPad)
-	h, mem := rows(x), rows(memory)
+	h, mem := seqToRows(x), seqToRows(memory)
 	for i := 0; i < n; i++ {
 		h = decoderLayer(s.Sub(fmt.Sprintf("layers.%d", i)), h, mem, b, c, tgtPad, memPad)
 	}
 	if finalNorm {
 		h = LayerNorm(s.Sub("norm"), h, c.eps())
 	}
-	return unrows(h, b, t)
+	return rowsToSeq(h, b, t)
 }
 
 // checkSequence panics unless c is valid, x is (B, T, c.Dim) and pad is nil or (B, T); it
@@ -114,151 +114,282 @@ func checkDecoder(s *Scope, what string, x, memory *G.Node, c LayerConfig, tgtPa
 	return b, t
 }
 
-// rows reshapes x (B, T, d) to (B·T, d), the layout the layers work in.
-func rows(x *G.Node) *G.Node {
+// seqToRows reshapes x (B, T, d) to (B·T, d), the layout the layers work in.
+func seqToRows(x *G.Node) *G.Node {
 	s := x.Shape()
 	return must(G.Reshape(x, tensor.Shape{s[0] * s[1], s[2]}))
 }
 
-// unrows reshapes h (B·T, d) back to (B, T, d).
-func unrows(h *G.Node, b, t int) *G.Node {
+// rowsToSeq reshapes h (B·T, d) back to (B, T, d).
+func rowsToSeq(h *G.Node, b, t int) *G.Node {
 	return must(G.Reshape(h, tensor.Shape{b, t, h.Shape()[1]}))
 }
 
 // encoderLayer is EncoderLayer on rows x (B·T, d).
 func encoderLayer(s *Scope, x *G.Node, batch int, c LayerConfig, pad *G.Node) *G.Node {
 	selfAttn := func(h *G.Node) *G.Node {
-		a := attention(s.Sub("self_attn"), h, h, batch, c.Heads, AttentionOptions{KeyPadding: pad, Dropout: c.Dropout})
-		return Dropout(s.Sub("dropout1"), a, c.Dropout)
+		return attention(s.Sub("self_attn"), h, h, batch, c.Heads, AttentionOptions{KeyPadding: pad, Dropout: c.Dropout})
 	}
-	eps := c.eps()
+	eps, p := c.eps(), c.Dropout
 	if c.NormFirst {
-		x = add(x, selfAttn(LayerNorm(s.Sub("norm1"), x, eps)))
-		return add(x, feedForward(s, LayerNorm(s.Sub("norm2"), x, eps), c, "dropout2"))
+		x = residual(s.Sub("dropout1"), x, selfAttn(LayerNorm(s.Sub("norm1"), x, eps)), p)
+		return residual(s.Sub("dropout2"), x, feedForward(s, LayerNorm(s.Sub("norm2"), x, eps), c), p)
 	}
-	x = LayerNorm(s.Sub("norm1"), add(x, selfAttn(x)), eps)
-	return LayerNorm(s.Sub("norm2"), add(x, feedForward(s, x, c, "dropout2")), eps)
+	x = LayerNorm(s.Sub("norm1"), residual(s.Sub("dropout1"), x, selfAttn(x), p), eps)
+	return LayerNorm(s.Sub("norm2"), residual(s.Sub("dropout2"), x, feedForward(s, x, c), p), eps)
 }
 
 // decoderLayer is DecoderLayer on rows x (B·T, d) and memory (B·S, d).
 func decoderLayer(s *Scope, x, memory *G.Node, batch int, c LayerConfig, tgtPad, memPad *G.Node) *G.Node {
 	selfAttn := func(h *G.Node) *G.Node {
-		a := attention(s.Sub("self_attn"), h, h, batch, c.Heads, AttentionOptions{KeyPadding: tgtPad, Causal: true, Dropout: c.Dropout})
-		return Dropout(s.Sub("dropout1"), a, c.Dropout)
+		return attention(s.Sub("self_attn"), h, h, batch, c.Heads, AttentionOptions{KeyPadding: tgtPad, Causal: true, Dropout: c.Dropout})
 	}
 	crossAttn := func(h *G.Node) *G.Node {
-		a := attention(s.Sub("multihead_attn"), h, memory, batch, c.Heads, AttentionOptions{KeyPadding: memPad, Dropout: c.Dropout})
-		return Dropout(s.Sub("dropout2"), a, c.Dropout)
+		return attention(s.Sub("multihead_attn"), h, memory, batch, c.Heads, AttentionOptions{KeyPadding: memPad, Dropout: c.Dropout})
 	}
-	eps := c.eps()
+	eps, p := c.eps(), c.Dropout
 	if c.NormFirst {
-		x = add(x, selfAttn(LayerNorm(s.Sub("norm1"), x, eps)))
-		x = add(x, crossAttn(LayerNorm(s.Sub("norm2"), x, eps)))
-		return add(x, feedForward(s, LayerNorm(s.Sub("norm3"), x, eps), c, "dropout3"))
+		x = residual(s.Sub("dropout1"), x, selfAttn(LayerNorm(s.Sub("norm1"), x, eps)), p)
+		x = residual(s.Sub("dropout2"), x, crossAttn(LayerNorm(s.Sub("norm2"), x, eps)), p)
+		return residual(s.Sub("dropout3"), x, feedForward(s, LayerNorm(s.Sub("norm3"), x, eps), c), p)
 	}
-	x = LayerNorm(s.Sub("norm1"), add(x, selfAttn(x)), eps)
-	x = LayerNorm(s.Sub("norm2"), add(x, crossAttn(x)), eps)
-	return LayerNorm(s.Sub("norm3"), add(x, feedForward(s, x, c, "dropout3")), eps)
+	x = LayerNorm(s.Sub("norm1"), residual(s.Sub("dropout1"), x, selfAttn(x), p), eps)
+	x = LayerNorm(s.Sub("norm2"), residual(s.Sub("dropout2"), x, crossAttn(x), p), eps)
+	return LayerNorm(s.Sub("norm3"), residual(s.Sub("dropout3"), x, feedForward(s, x, c), p), eps)
 }
 
-// feedForward is linear2(dropout(activation(linear1(x)))) followed by the dropout named
-// dropName, as PyTorch's _ff_block.
-func feedForward(s *Scope, x *G.Node, c LayerConfig, dropName string) *G.Node {
+// feedForward is linear2(dropout(activation(linear1(x)))), PyTorch's _ff_block without its
+// last dropout, which the residual connection applies.
+func feedForward(s *Scope, x *G.Node, c LayerConfig) *G.Node {
 	h := Linear(s.Sub("linear1"), x, c.FF)
-	if c.Activation == "gelu" {
-		h = GELU(h)
-	} else {
-		h = ReLU(h)
-	}
-	h = Dropout(s.Sub("dropout"), h, c.Dropout)
-	h = Linear(s.Sub("linear2"), h, c.Dim)
-	return Dropout(s.Sub(dropName), h, c.Dropout)
+	h = activation(s.Sub("dropout"), h, c.Activation == "gelu", c.Dropout)
+	return Linear(s.Sub("linear2"), h, c.Dim)
 }
-
-func add(a, b *G.Node) *G.Node { return must(G.Add(a, b)) }
 
 // GELU is the exact GELU x·Φ(x) = x·(1 + erf(x/√2))/2, as F.gelu.
-func GELU(x *G.Node) *G.Node {
-	return must(G.ApplyOp(&geluOp{fusedOp: newFusedOp("gelu"), shape: x.Shape().Clone(), workers: defaultWorkers()}, x))
+func GELU(x *G.Node) *G.Node { return activation(nil, x, true, 0) }
+
+// activation is dropout(act(x)) in one op, act being GELU or ReLU. With s nil or no dropout
+// it has no mask input.
+func activation(s *Scope, x *G.Node, gelu bool, p float64) *G.Node {
+	op := &activationOp{fusedOp: newFusedOp("activation"), gelu: gelu, shape: x.Shape().Clone(), workers: defaultWorkers()}
+	in := G.Nodes{x}
+	if s != nil {
+		if m := dropoutMask(s, x.Shape(), p); m != nil {
+			op.masked = true
+			in = append(in, m)
+		}
+	}
+	return must(G.ApplyOp(op, in...))
 }
 
-type geluOp struct {
+// dropoutMask adds and registers a DropoutMask input of the given shape, as Dropout does,
+// for an op that applies it itself; it returns nil outside training or for p = 0.
+func dropoutMask(s *Scope, shape tensor.Shape, p float64) *G.Node {
+	if !s.training || p == 0 {
+		return nil
+	}
+	mask := G.NewTensor(s.g, s.dtype, len(shape), G.WithShape(shape.Clone()...), G.WithName(s.qualify("dropout_mask")),
+		G.WithValue(tensor.New(tensor.WithShape(shape.Clone()...), tensor.Of(s.dtype))))
+	s.state.masks = append(s.state.masks, &DropoutMask{Node: mask, P: p})
+	return mask
+}
+
+// activationOp is GELU or ReLU, times a dropout mask when masked. Its gradient op reads x
+// (and the mask), never the output.
+type activationOp struct {
 	fusedOp
-	shape   tensor.Shape
-	workers int
-	out     buffer
+	gelu, masked bool
+	shape        tensor.Shape
+	workers      int
+	out          buffer
 }
 
-func (op *geluOp) Arity() int                                     { return 1 }
-func (op *geluOp) Type() hm.Type                                  { return fnType(len(op.shape), len(op.shape)) }
-func (op *geluOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
-func (op *geluOp) DiffWRT(int) []bool                             { return []bool{true} }
+func (op *activationOp) Arity() int { return 1 + oneIf(op.masked) }
+func (op *activationOp) Type() hm.Type {
+	r := len(op.shape)
+	if op.masked {
+		return fnType(r, r, r)
+	}
+	return fnType(r, r)
+}
+func (op *activationOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
+func (op *activationOp) DiffWRT(n int) []bool                           { return []bool{true, false}[:n] }
 
-func (op *geluOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	n, err := G.ApplyOp(&geluGradOp{fusedOp: newFusedOp("gelu-grad"), fwd: op}, inputs[0], grad)
-	return G.Nodes{n}, err
+func (op *activationOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	n, err := G.ApplyOp(&activationGradOp{fusedOp: newFusedOp("activation-grad"), fwd: op}, append(append(G.Nodes{}, inputs...), grad)...)
+	return append(G.Nodes{n}, make(G.Nodes, len(inputs)-1)...), err
 }
 
-func (op *geluOp) Do(vals ...G.Value) (G.Value, error) {
+func (op *activationOp) Do(vals ...G.Value) (G.Value, error) {
 	dt := vals[0].Dtype()
 	out := op.out.get(dt, op.shape)
 	switch dt {
 	case tensor.Float32:
-		geluForward(op.workers, data[float32](vals[0]), data[float32](out))
+		activationForward(op, data[float32](vals[0]), maskOf[float32](op.masked, vals), data[float32](out))
 	case tensor.Float64:
-		geluForward(op.workers, data[float64](vals[0]), data[float64](out))
+		activationForward(op, data[float64](vals[0]), maskOf[float64](op.masked, vals), data[float64](out))
 	default:
-		return nil, fmt.Errorf("gelu: unsupported type %v", dt)
+		return nil, fmt.Errorf("activation: unsupported type %v", dt)
 	}
 	return out, nil
 }
 
-func geluForward[T float](workers int, x, out []T) {
-	parallel(len(x), workers, func(_, lo, hi int) {
+// maskOf is the dropout mask among vals (the second), or nil.
+func maskOf[T float](masked bool, vals []G.Value) []T {
+	if !masked {
+		return nil
+	}
+	return data[T](vals[1])
+}
+
+func activationForward[T float](op *activationOp, x, mask, out []T) {
+	parallel(len(x), op.workers, func(_, lo, hi int) {
 		for i, v := range x[lo:hi] {
-			f := float64(v)
-			out[lo+i] = T(0.5 * f * (1 + math.Erf(f*math.Sqrt2/2)))
+			var y T
+			switch {
+			case op.gelu:
+				f := float64(v)
+				y = T(0.5 * f * (1 + math.Erf(f*math.Sqrt2/2)))
+			case v > 0:
+				y = v
+			}
+			if mask != nil {
+				y *= mask[lo+i]
+			}
+			out[lo+i] = y
 		}
 	})
 }
 
-// geluGradOp is dOut ⊙ (Φ(x) + x·φ(x)); its inputs are x and dOut.
-type geluGradOp struct {
+// activationGradOp is dOut ⊙ mask ⊙ act'(x), where GELU' = Φ(x) + x·φ(x) and ReLU' = [x > 0];
+// its inputs are the forward inputs and dOut.
+type activationGradOp struct {
 	fusedOp
-	fwd *geluOp
+	fwd *activationOp
 	out buffer
 }
 
-func (op *geluGradOp) Arity() int    { return 2 }
-func (op *geluGradOp) Type() hm.Type { r := len(op.fwd.shape); return fnType(r, r, r) }
-func (op *geluGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+func (op *activationGradOp) Arity() int { return op.fwd.Arity() + 1 }
+func (op *activationGradOp) Type() hm.Type {
+	r := len(op.fwd.shape)
+	if op.fwd.masked {
+		return fnType(r, r, r, r)
+	}
+	return fnType(r, r, r)
+}
+func (op *activationGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return op.fwd.shape.Clone(), nil
 }
 
-func (op *geluGradOp) Do(vals ...G.Value) (G.Value, error) {
+func (op *activationGradOp) Do(vals ...G.Value) (G.Value, error) {
 	dt := vals[0].Dtype()
 	out := op.out.get(dt, op.fwd.shape)
+	dOut := vals[len(vals)-1]
 	switch dt {
 	case tensor.Float32:
-		geluBackward(op.fwd.workers, data[float32](vals[0]), data[float32](vals[1]), data[float32](out))
+		activationBackward(op.fwd, data[float32](vals[0]), maskOf[float32](op.fwd.masked, vals), data[float32](dOut), data[float32](out))
 	case tensor.Float64:
-		geluBackward(op.fwd.workers, data[float64](vals[0]), data[float64](vals[1]), data[float64](out))
+		activationBackward(op.fwd, data[float64](vals[0]), maskOf[float64](op.fwd.masked, vals), data[float64](dOut), data[float64](out))
 	default:
-		return nil, fmt.Errorf("gelu-grad: unsupported type %v", dt)
+		return nil, fmt.Errorf("activation-grad: unsupported type %v", dt)
 	}
 	return out, nil
 }
 
-func geluBackward[T float](workers int, x, dOut, grad []T) {
+func activationBackward[T float](op *activationOp, x, mask, dOut, grad []T) {
 	invSqrt2Pi := 1 / math.Sqrt(2*math.Pi)
-	parallel(len(x), workers, func(_, lo, hi int) {
+	parallel(len(x), op.workers, func(_, lo, hi int) {
 		for i, v := range x[lo:hi] {
-			f := float64(v)
-			cdf := 0.5 * (1 + math.Erf(f*math.Sqrt2/2))
-			pdf := invSqrt2Pi * math.Exp(-0.5*f*f)
-			grad[lo+i] = dOut[lo+i] * T(cdf+f*pdf)
+			g := dOut[lo+i]
+			if mask != nil {
+				g *= mask[lo+i]
+			}
+			switch {
+			case op.gelu:
+				f := float64(v)
+				cdf := 0.5 * (1 + math.Erf(f*math.Sqrt2/2))
+				pdf := invSqrt2Pi * math.Exp(-0.5*f*f)
+				g *= T(cdf + f*pdf)
+			case v <= 0:
+				g = 0
+			}
+			grad[lo+i] = g
 		}
 	})
+}
+
+// residual is x + dropout(y) in one op (x + y with no dropout), the residual connection of
+// a Transformer layer.
+func residual(s *Scope, x, y *G.Node, p float64) *G.Node {
+	op := &residualOp{fusedOp: newFusedOp("residual"), shape: x.Shape().Clone()}
+	in := G.Nodes{x, y}
+	if m := dropoutMask(s, y.Shape(), p); m != nil {
+		op.masked = true
+		in = append(in, m)
+	}
+	return must(G.ApplyOp(op, in...))
+}
+
+// residualOp is x + y, or x + y ⊙ mask when masked. The gradient of x is the output's; that
+// of y too, times the mask, which a residualOp with mul (dOut ⊙ mask) computes.
+type residualOp struct {
+	fusedOp
+	masked, mul bool
+	shape       tensor.Shape
+	out         buffer
+}
+
+func (op *residualOp) Arity() int { return 2 + oneIf(op.masked) }
+func (op *residualOp) Type() hm.Type {
+	r := len(op.shape)
+	if op.masked {
+		return fnType(r, r, r, r)
+	}
+	return fnType(r, r, r)
+}
+func (op *residualOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
+func (op *residualOp) DiffWRT(n int) []bool                           { return []bool{true, true, false}[:n] }
+
+func (op *residualOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	if !op.masked {
+		return G.Nodes{grad, grad}, nil
+	}
+	dy, err := G.ApplyOp(&residualOp{fusedOp: newFusedOp("residual-grad"), mul: true, shape: op.shape}, grad, inputs[2])
+	return G.Nodes{grad, dy, nil}, err
+}
+
+func (op *residualOp) Do(vals ...G.Value) (G.Value, error) {
+	dt := vals[0].Dtype()
+	out := op.out.get(dt, op.shape)
+	switch dt {
+	case tensor.Float32:
+		residualForward(op, vals, data[float32](out))
+	case tensor.Float64:
+		residualForward(op, vals, data[float64](out))
+	default:
+		return nil, fmt.Errorf("residual: unsupported type %v", dt)
+	}
+	return out, nil
+}
+
+func residualForward[T float](op *residualOp, vals []G.Value, out []T) {
+	x, y := data[T](vals[0]), data[T](vals[1])
+	switch {
+	case op.mul:
+		for i, v := range x {
+			out[i] = v * y[i]
+		}
+	case op.masked:
+		m := data[T](vals[2])
+		for i, v := range x {
+			out[i] = v + y[i]*m[i]
+		}
+	default:
+		for i, v := range x {
+			out[i] = v + y[i]
+		}
+	}
 }
 
 // PositionalEncoding adds the sinusoidal table pe[pos, 2i] = sin(pos·10000^(−2i/d)),

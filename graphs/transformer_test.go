@@ -1,6 +1,7 @@
 package graphs
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -11,8 +12,8 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// paddingInput adds a (B, S) key mask input with lengths[b] real keys in row b.
-func paddingInput(s *Scope, name string, lengths ...int) *G.Node {
+// keyPaddingInput adds a (B, S) key mask input with lengths[b] real keys in row b.
+func keyPaddingInput(s *Scope, name string, lengths ...int) *G.Node {
 	width := slices.Max(lengths)
 	m := s.Input(name, len(lengths), width)
 	d := m.Value().Data()
@@ -37,6 +38,10 @@ func TestTransformerGradients(t *testing.T) {
 	pre.NormFirst = true
 	gelu := cfg
 	gelu.Activation = "gelu"
+	drop := cfg
+	drop.Dropout = 0.2
+	dropGELU := gelu
+	dropGELU.Dropout, dropGELU.NormFirst = 0.2, true
 	tests := []struct {
 		name  string
 		build func(s *Scope, r *rand.Rand) (*G.Node, []*G.Node)
@@ -63,7 +68,7 @@ func TestTransformerGradients(t *testing.T) {
 		}},
 		{"self-attention, key padding", func(s *Scope, r *rand.Rand) (*G.Node, []*G.Node) {
 			x := randomInput(s, "x", r, 3, 4, 6)
-			pad := paddingInput(s, "pad", 4, 2, 0) // the last example has no key at all
+			pad := keyPaddingInput(s, "pad", 4, 2, 0) // the last example has no key at all
 			y := MultiHeadAttention(s.Sub("attn"), x, x, 3, AttentionOptions{KeyPadding: pad})
 			perturbParams(s, r)
 			return y, []*G.Node{x}
@@ -85,8 +90,16 @@ func TestTransformerGradients(t *testing.T) {
 		{"cross-attention, key padding", func(s *Scope, r *rand.Rand) (*G.Node, []*G.Node) {
 			q := randomInput(s, "q", r, 2, 3, 6)
 			kv := randomInput(s, "kv", r, 2, 5, 6)
-			pad := paddingInput(s, "pad", 5, 3)
+			pad := keyPaddingInput(s, "pad", 5, 3)
 			y := MultiHeadAttention(s.Sub("attn"), q, kv, 2, AttentionOptions{KeyPadding: pad})
+			perturbParams(s, r)
+			return y, []*G.Node{q, kv}
+		}},
+		{"cross-attention, key padding and weight dropout", func(s *Scope, r *rand.Rand) (*G.Node, []*G.Node) {
+			q := randomInput(s, "q", r, 2, 3, 4)
+			kv := randomInput(s, "kv", r, 2, 4, 4)
+			y := MultiHeadAttention(s.Sub("attn"), q, kv, 2, AttentionOptions{KeyPadding: keyPaddingInput(s, "pad", 4, 3), Dropout: 0.3})
+			resampleMasks(s, 1)
 			perturbParams(s, r)
 			return y, []*G.Node{q, kv}
 		}},
@@ -99,13 +112,13 @@ func TestTransformerGradients(t *testing.T) {
 		}},
 		{"encoder layer", func(s *Scope, r *rand.Rand) (*G.Node, []*G.Node) {
 			x := randomInput(s, "x", r, 2, 3, 8)
-			y := EncoderLayer(s.Sub("enc"), x, cfg, paddingInput(s, "pad", 3, 2))
+			y := EncoderLayer(s.Sub("enc"), x, cfg, keyPaddingInput(s, "pad", 3, 2))
 			perturbParams(s, r)
 			return y, []*G.Node{x}
 		}},
 		{"encoder layer, pre-norm", func(s *Scope, r *rand.Rand) (*G.Node, []*G.Node) {
 			x := randomInput(s, "x", r, 2, 3, 8)
-			y := EncoderLayer(s.Sub("enc"), x, pre, paddingInput(s, "pad", 3, 2))
+			y := EncoderLayer(s.Sub("enc"), x, pre, keyPaddingInput(s, "pad", 3, 2))
 			perturbParams(s, r)
 			return y, []*G.Node{x}
 		}},
@@ -115,17 +128,32 @@ func TestTransformerGradients(t *testing.T) {
 			perturbParams(s, r)
 			return y, []*G.Node{x}
 		}},
+		{"encoder layer, dropout", func(s *Scope, r *rand.Rand) (*G.Node, []*G.Node) {
+			x := randomInput(s, "x", r, 2, 3, 8)
+			y := EncoderLayer(s.Sub("enc"), x, drop, keyPaddingInput(s, "pad", 3, 2))
+			resampleMasks(s, 4)
+			perturbParams(s, r)
+			return y, []*G.Node{x}
+		}},
+		{"decoder layer, pre-norm, gelu, dropout", func(s *Scope, r *rand.Rand) (*G.Node, []*G.Node) {
+			x := randomInput(s, "x", r, 2, 3, 8)
+			mem := randomInput(s, "memory", r, 2, 4, 8)
+			y := DecoderLayer(s.Sub("dec"), x, mem, dropGELU, keyPaddingInput(s, "tgt_pad", 3, 2), nil)
+			resampleMasks(s, 6)
+			perturbParams(s, r)
+			return y, []*G.Node{x, mem}
+		}},
 		{"decoder layer", func(s *Scope, r *rand.Rand) (*G.Node, []*G.Node) {
 			x := randomInput(s, "x", r, 2, 3, 8)
 			mem := randomInput(s, "memory", r, 2, 4, 8)
-			y := DecoderLayer(s.Sub("dec"), x, mem, cfg, paddingInput(s, "tgt_pad", 3, 2), paddingInput(s, "mem_pad", 4, 3))
+			y := DecoderLayer(s.Sub("dec"), x, mem, cfg, keyPaddingInput(s, "tgt_pad", 3, 2), keyPaddingInput(s, "mem_pad", 4, 3))
 			perturbParams(s, r)
 			return y, []*G.Node{x, mem}
 		}},
 		{"decoder layer, pre-norm", func(s *Scope, r *rand.Rand) (*G.Node, []*G.Node) {
 			x := randomInput(s, "x", r, 2, 3, 8)
 			mem := randomInput(s, "memory", r, 2, 4, 8)
-			y := DecoderLayer(s.Sub("dec"), x, mem, pre, nil, paddingInput(s, "mem_pad", 4, 3))
+			y := DecoderLayer(s.Sub("dec"), x, mem, pre, nil, keyPaddingInput(s, "mem_pad", 4, 3))
 			perturbParams(s, r)
 			return y, []*G.Node{x, mem}
 		}},
@@ -136,6 +164,16 @@ func TestTransformerGradients(t *testing.T) {
 			out, inputs := tt.build(s, rand.New(rand.NewPCG(5, 6)))
 			gradCheck(t, s, out, append(inputs, paramNodes(s)...))
 		})
+	}
+}
+
+// resampleMasks draws every dropout mask of s, which must have n of them.
+func resampleMasks(s *Scope, n int) {
+	if len(s.Masks()) != n {
+		panic(fmt.Sprintf("%d dropout masks, want %d", len(s.Masks()), n))
+	}
+	for _, m := range s.Masks() {
+		m.Resample(rand.New(rand.NewPCG(1, 2)))
 	}
 }
 
@@ -155,7 +193,7 @@ func TestAttentionFullyMaskedRow(t *testing.T) {
 	s := NewScope(tensor.Float64, 1, true)
 	r := rand.New(rand.NewPCG(1, 2))
 	x := randomInput(s, "x", r, 2, 3, 4)
-	pad := paddingInput(s, "pad", 3, 0)
+	pad := keyPaddingInput(s, "pad", 3, 0)
 	y := MultiHeadAttention(s.Sub("attn"), x, x, 2, AttentionOptions{KeyPadding: pad, Causal: true})
 	perturbParams(s, r)
 	loss, _ := weightedSum(s, y, r)
@@ -317,4 +355,134 @@ func TestTransformerMisusePanics(t *testing.T) {
 			tt.build(NewScope(tensor.Float32, 1, false))
 		})
 	}
+}
+
+// benchmarkStep times forward and backward of build's output summed, in float32 at the
+// size of the tfenc benchmark: B 32, T 32, d 64, 4 heads, ff 256.
+func benchmarkStep(b *testing.B, dropout float64, build func(s *Scope, x *G.Node, c LayerConfig) *G.Node) {
+	s := NewScope(tensor.Float32, 1, true)
+	x := s.Input("x", 32, 32, 64)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i, d := 0, x.Value().Data().([]float32); i < len(d); i++ {
+		d[i] = float32(r.NormFloat64())
+	}
+	c := LayerConfig{Dim: 64, Heads: 4, FF: 256, Dropout: dropout}
+	loss := must(G.Sum(build(s, x, c)))
+	wrt := append([]*G.Node{x}, paramNodes(s)...)
+	if _, err := G.Grad(loss, wrt...); err != nil {
+		b.Fatal(err)
+	}
+	vm := G.NewTapeMachine(s.Graph(), G.BindDualValues(wrt...))
+	defer vm.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, m := range s.Masks() {
+			m.Resample(r)
+		}
+		vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAttention(b *testing.B) {
+	for _, p := range []float64{0, 0.1} {
+		b.Run(fmt.Sprintf("dropout=%v", p), func(b *testing.B) {
+			benchmarkStep(b, p, func(s *Scope, x *G.Node, c LayerConfig) *G.Node {
+				return MultiHeadAttention(s.Sub("attn"), x, x, c.Heads, AttentionOptions{Dropout: c.Dropout})
+			})
+		})
+	}
+}
+
+// BenchmarkDecoderLayer is one layer of the 2+2 encoder-decoder, its memory as long as its
+// target.
+func BenchmarkDecoderLayer(b *testing.B) {
+	benchmarkStep(b, 0, func(s *Scope, x *G.Node, c LayerConfig) *G.Node {
+		return DecoderLayer(s.Sub("dec"), x, s.Input("memory", x.Shape().Clone()...), c, nil, nil)
+	})
+}
+
+func BenchmarkEncoderLayer(b *testing.B) {
+	for _, p := range []float64{0, 0.1} {
+		b.Run(fmt.Sprintf("dropout=%v", p), func(b *testing.B) {
+			benchmarkStep(b, p, func(s *Scope, x *G.Node, c LayerConfig) *G.Node {
+				return EncoderLayer(s.Sub("enc"), x, c, nil)
+			})
+		})
+	}
+}
+
+func TestExpNonPositive32(t *testing.T) {
+	worst := 0.0
+	for i := 0; i <= 200000; i++ {
+		x := -87.3 * float64(i) / 200000
+		want := math.Exp(float64(float32(x)))
+		got := float64(expNonPositive32(float32(x)))
+		worst = max(worst, math.Abs(got-want)/want)
+	}
+	if worst > 2.5e-7 {
+		t.Errorf("worst relative error %.3g, want ≤ 2.5e-7 (2 ulp)", worst)
+	}
+	for _, x := range []float32{-88, -1000, float32(math.Inf(-1))} {
+		if got := expNonPositive32(x); got != 0 {
+			t.Errorf("exp(%v) = %v, want 0", x, got)
+		}
+	}
+	if got := expNonPositive32(float32(math.NaN())); got == got {
+		t.Errorf("exp(NaN) = %v, want NaN", got)
+	}
+}
+
+// TestTransformerFloat32 runs an encoder and a decoder layer with dropout in float32 and
+// float64 on the same values: the float32 kernels (own exp, BLAS) agree to float32 precision.
+func TestTransformerFloat32(t *testing.T) {
+	c := LayerConfig{Dim: 16, Heads: 4, FF: 24, Dropout: 0.2, Activation: "gelu"}
+	run := func(dt tensor.Dtype) (out []float64, grads [][]float64) {
+		s := NewScope(dt, 9, true)
+		r := rand.New(rand.NewPCG(3, 3))
+		x, mem := s.Input("x", 3, 5, 16), s.Input("memory", 3, 6, 16)
+		for _, n := range []*G.Node{x, mem} {
+			fill(n.Value().(*tensor.Dense), r.NormFloat64)
+		}
+		h := EncoderLayer(s.Sub("enc"), mem, c, keyPaddingInput(s, "mem_pad", 6, 4, 1))
+		y := DecoderLayer(s.Sub("dec"), x, h, c, keyPaddingInput(s, "tgt_pad", 5, 5, 2), keyPaddingInput(s, "mem_pad2", 6, 4, 1))
+		for _, m := range s.Masks() {
+			m.Resample(rand.New(rand.NewPCG(4, 4)))
+		}
+		loss := must(G.Sum(y))
+		wrt := append([]*G.Node{x, mem}, paramNodes(s)...)
+		runWithGrads(t, s, loss, wrt)
+		out = widenToFloat64(y.Value().Data())
+		for _, n := range wrt {
+			g, err := n.Grad()
+			if err != nil {
+				t.Fatal(err)
+			}
+			grads = append(grads, widenToFloat64(g.Data()))
+		}
+		return out, grads
+	}
+	out32, grads32 := run(tensor.Float32)
+	out64, grads64 := run(tensor.Float64)
+	assertClose(t, "out", out32, out64, 1e-4)
+	for i := range grads64 {
+		assertClose(t, fmt.Sprintf("grad %d", i), grads32[i], grads64[i], 1e-3)
+	}
+}
+
+func widenToFloat64(v any) []float64 {
+	switch v := v.(type) {
+	case []float32:
+		d := make([]float64, len(v))
+		for i, x := range v {
+			d[i] = float64(x)
+		}
+		return d
+	case []float64:
+		return slices.Clone(v)
+	}
+	panic(fmt.Sprintf("unexpected %T", v))
 }
