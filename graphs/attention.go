@@ -64,11 +64,7 @@ func attention(s *Scope, q, kv *G.Node, batch, heads int, o AttentionOptions) *G
 		op.pad = true
 		in = append(in, pad)
 	}
-	if s.training && o.Dropout > 0 {
-		shape := []int{batch, heads, op.tq, op.tk}
-		mask := G.NewTensor(s.g, s.dtype, 4, G.WithShape(shape...), G.WithName(s.qualify("dropout_mask")),
-			G.WithValue(tensor.New(tensor.WithShape(shape...), tensor.Of(s.dtype))))
-		s.state.masks = append(s.state.masks, &DropoutMask{Node: mask, P: o.Dropout})
+	if mask := dropoutMask(s, tensor.Shape{batch, heads, op.tq, op.tk}, o.Dropout); mask != nil {
 		op.drop = true
 		in = append(in, mask)
 	}

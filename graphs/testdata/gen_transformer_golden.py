@@ -72,6 +72,9 @@ def add(name, layer, args, inputs, masks, module, fn):
     for k, v in inputs.items():
         tensors["grad." + k] = enc(v.grad)
     if module is not None:
+        # state_dict holds exactly the parameters (no buffers), so the Go test's name check
+        # against these keys is a check against state_dict
+        assert set(module.state_dict()) == {k for k, _ in module.named_parameters()}, name
         for k, p in module.named_parameters():
             tensors[k] = enc(p)
             tensors["grad." + k] = enc(p.grad)
