@@ -101,18 +101,11 @@ type lstmOp struct {
 // lstmBackward holds the gradients of one forward run, computed once (BPTT) and shared by
 // the op's gradient ops.
 type lstmBackward struct {
-	run             uint64 // the forward run the gradients belong to; 0 = none yet
-	dGates, dGatesT buffer // (T·B, 4H) gradients w.r.t. the gate pre-activations, and (4H, T·B)
-	dh, dc          buffer // (B, H) gradients flowing to the previous step
-	dxT             buffer // (T·B, I)
-	grads           [5]buffer
-}
-
-func (op *lstmOp) Arity() int {
-	if op.masked {
-		return 6
-	}
-	return 5
+	run             uint64    // the forward run the gradients belong to; 0 = none yet
+	dGates, dGatesT buffer    // (T·B, 4H) gradients w.r.t. the gate pre-activations, and (4H, T·B)
+	dh, dc          buffer    // (B, H) gradients flowing to the previous step
+	dxT             buffer    // (T·B, I)
+	grads           [5]buffer // what the gradient ops return: dx, dW_ih, dW_hh, db_ih, db_hh
 }
 
 func (op *lstmOp) inRanks() []int {
@@ -122,6 +115,7 @@ func (op *lstmOp) inRanks() []int {
 	return []int{3, 2, 2, 1, 1}
 }
 
+func (op *lstmOp) Arity() int             { return len(op.inRanks()) }
 func (op *lstmOp) Type() hm.Type          { return fnType(3, op.inRanks()...) }
 func (op *lstmOp) outShape() tensor.Shape { return tensor.Shape{op.batch, op.steps, op.hidden} }
 func (op *lstmOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
@@ -223,10 +217,11 @@ func lstmForward[T float](op *lstmOp, v lstmVals[T], out []T) error {
 	}
 	gemm(false, false, S*B, G4, I, 1, xT, wihT, 1, gates)
 
+	split := min(op.workers, B) > 1
 	parallel(B, op.workers, func(_, lo, hi int) {
 		n := hi - lo
 		for t := 0; t < S; t++ {
-			gemm(false, false, n, G4, H, 1, hs[(t*B+lo)*H:][:n*H], whhT, 1, gates[(t*B+lo)*G4:][:n*G4])
+			stepGemm(split, n, G4, H, hs[(t*B+lo)*H:][:n*H], whhT, gates[(t*B+lo)*G4:][:n*G4])
 			for b := lo; b < hi; b++ {
 				m := T(1)
 				if v.mask != nil {
@@ -269,6 +264,19 @@ func elemType[T float]() tensor.Dtype {
 		return tensor.Float32
 	}
 	return tensor.Float64
+}
+
+// stepGemm adds a·b to c, where a is m×k, b k×n and c m×n. When workers already split
+// the batch (split), it multiplies in slices of 64 columns, which gonum does serially, so
+// no goroutines start at every step.
+func stepGemm[T float](split bool, m, n, k int, a, b, c []T) {
+	if !split {
+		gemm(false, false, m, n, k, 1, a, b, 1, c)
+		return
+	}
+	for c0 := 0; c0 < n; c0 += 64 {
+		gemmLD(false, false, m, min(64, n-c0), k, 1, a, k, b[c0:], n, 1, c[c0:], n)
+	}
 }
 
 // toTimeMajor copies x (B, S, n) to xT (S, B, n).
@@ -351,6 +359,7 @@ func lstmBPTT[T float](op *lstmOp, v lstmVals[T], dOut []T) {
 	dbih := data[T](bk.grads[3].get(dt, tensor.Shape{G4}))
 	dbhh := data[T](bk.grads[4].get(dt, tensor.Shape{G4}))
 
+	split := min(op.workers, B) > 1
 	parallel(B, op.workers, func(_, lo, hi int) {
 		n := hi - lo
 		clear(dh[lo*H : hi*H])
@@ -364,8 +373,7 @@ func lstmBPTT[T float](op *lstmOp, v lstmVals[T], dOut []T) {
 				r := t*B + b
 				lstmCellBackward(H, m, gates[r*G4:][:G4], cs[r*H:][:H], tanhC[r*H:][:H], dOut[(b*S+t)*H:][:H], dh[b*H:][:H], dc[b*H:][:H], dG[r*G4:][:G4])
 			}
-			// dh_{t−1} += dGates_t · W_hh
-			gemm(false, false, n, H, G4, 1, dG[(t*B+lo)*G4:][:n*G4], v.whh, 1, dh[lo*H:][:n*H])
+			stepGemm(split, n, H, G4, dG[(t*B+lo)*G4:][:n*G4], v.whh, dh[lo*H:][:n*H]) // dh_{t−1} += dGates_t · W_hh
 		}
 	})
 

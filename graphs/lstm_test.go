@@ -105,10 +105,15 @@ func TestLSTMGradients(t *testing.T) {
 		{"one layer", 1, nil, false, 0, false},
 		{"two layers, mask, carried state, dropout", 2, []int{4, 1, 3}, true, 0.25, false},
 		{"mask with a gap", 1, []int{4, 2, 3}, true, 0, true},
+		{"wide", 1, nil, false, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			const steps, in, hidden = 4, 3, 5
+			const steps, in = 4, 3
+			hidden := 5
+			if tt.name == "wide" {
+				hidden = 20 // 4H = 80 columns: more than one slice in stepGemm
+			}
 			s := NewScope(tensor.Float64, 3, true)
 			r := rand.New(rand.NewPCG(5, 6))
 			x := randomInput(s, "x", r, 3, steps, in)
@@ -198,6 +203,29 @@ func TestLSTMCarryContinues(t *testing.T) {
 		for _, st := range half.States() {
 			st.Carry()
 		}
+	}
+}
+
+// TestLSTMWorkersAgree: splitting the batch among workers (and each step's product into
+// column slices) gives the results of one worker.
+func TestLSTMWorkersAgree(t *testing.T) {
+	run := func(workers int) [][]float64 {
+		s := NewScope(tensor.Float64, 7, true)
+		x := randomInput(s, "x", rand.New(rand.NewPCG(4, 4)), 5, 3, 6)
+		y := LSTM(s.Sub("lstm"), x, 40, LSTMOptions{Layers: 1, Mask: maskInput(s, 3, 3, 1, 2, 3, 3)})
+		y.Op().(*lstmOp).workers = workers
+		loss, _ := weightedSum(s, y, rand.New(rand.NewPCG(5, 5)))
+		wrt := append([]*G.Node{x}, paramNodes(s)...)
+		runWithGrads(t, s, loss, wrt)
+		got := [][]float64{slices.Clone(values(y))}
+		for _, n := range wrt {
+			got = append(got, gradOf(t, n))
+		}
+		return got
+	}
+	want := run(1)
+	for i, g := range run(3) {
+		assertClose(t, fmt.Sprintf("value %d", i), g, want[i], 1e-12)
 	}
 }
 
