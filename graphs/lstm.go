@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/chewxy/hm"
+	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -217,11 +218,10 @@ func lstmForward[T float](op *lstmOp, v lstmVals[T], out []T) error {
 	}
 	gemm(false, false, S*B, G4, I, 1, xT, wihT, 1, gates)
 
-	split := min(op.workers, B) > 1
 	parallel(B, op.workers, func(_, lo, hi int) {
 		n := hi - lo
 		for t := 0; t < S; t++ {
-			stepGemm(split, n, G4, H, hs[(t*B+lo)*H:][:n*H], whhT, gates[(t*B+lo)*G4:][:n*G4])
+			stepForward(n, G4, H, hs[(t*B+lo)*H:][:n*H], whhT, gates[(t*B+lo)*G4:][:n*G4])
 			for b := lo; b < hi; b++ {
 				m := T(1)
 				if v.mask != nil {
@@ -266,16 +266,70 @@ func elemType[T float]() tensor.Dtype {
 	return tensor.Float64
 }
 
-// stepGemm adds a·b to c, where a is m×k, b k×n and c m×n. When workers already split
-// the batch (split), it multiplies in slices of 64 columns, which gonum does serially, so
-// no goroutines start at every step.
-func stepGemm[T float](split bool, m, n, k int, a, b, c []T) {
-	if !split {
+// The per-step products are small (a worker's rows of the batch times W_hh) and sequential.
+// Gonum's gemm works on them in 64-column blocks and starts goroutines; its vector kernels
+// on whole rows run them 1.5–1.8× faster and start none. Another BLAS (OpenBLAS through
+// cgo) gets the whole product in one call instead.
+var vectorKernels = gonum.Implementation{}
+
+func pureGoBLAS() bool {
+	_, ok := G.WhichBLAS().(gonum.Implementation)
+	return ok
+}
+
+// stepForward adds a·b to c, where a is m×k, b k×n and c m×n: each row of c gets one axpy
+// per column of a.
+func stepForward[T float](m, n, k int, a, b, c []T) {
+	if !pureGoBLAS() {
 		gemm(false, false, m, n, k, 1, a, b, 1, c)
 		return
 	}
-	for c0 := 0; c0 < n; c0 += 64 {
-		gemmLD(false, false, m, min(64, n-c0), k, 1, a, k, b[c0:], n, 1, c[c0:], n)
+	switch c := any(c).(type) {
+	case []float32:
+		a, b := any(a).([]float32), any(b).([]float32)
+		for i := 0; i < m; i++ {
+			for l, v := range a[i*k:][:k] {
+				if v != 0 {
+					vectorKernels.Saxpy(n, v, b[l*n:][:n], 1, c[i*n:][:n], 1)
+				}
+			}
+		}
+	case []float64:
+		a, b := any(a).([]float64), any(b).([]float64)
+		for i := 0; i < m; i++ {
+			for l, v := range a[i*k:][:k] {
+				if v != 0 {
+					vectorKernels.Daxpy(n, v, b[l*n:][:n], 1, c[i*n:][:n], 1)
+				}
+			}
+		}
+	}
+}
+
+// stepBackward adds a·btᵀ to c, where a is m×k, bt n×k and c m×n: one dot product per
+// element of c.
+func stepBackward[T float](m, n, k int, a, bt, c []T) {
+	if !pureGoBLAS() {
+		gemm(false, true, m, n, k, 1, a, bt, 1, c)
+		return
+	}
+	switch c := any(c).(type) {
+	case []float32:
+		a, bt := any(a).([]float32), any(bt).([]float32)
+		for i := 0; i < m; i++ {
+			ai, ci := a[i*k:][:k], c[i*n:][:n]
+			for j := range ci {
+				ci[j] += vectorKernels.Sdot(k, ai, 1, bt[j*k:][:k], 1)
+			}
+		}
+	case []float64:
+		a, bt := any(a).([]float64), any(bt).([]float64)
+		for i := 0; i < m; i++ {
+			ai, ci := a[i*k:][:k], c[i*n:][:n]
+			for j := range ci {
+				ci[j] += vectorKernels.Ddot(k, ai, 1, bt[j*k:][:k], 1)
+			}
+		}
 	}
 }
 
@@ -359,7 +413,7 @@ func lstmBPTT[T float](op *lstmOp, v lstmVals[T], dOut []T) {
 	dbih := data[T](bk.grads[3].get(dt, tensor.Shape{G4}))
 	dbhh := data[T](bk.grads[4].get(dt, tensor.Shape{G4}))
 
-	split := min(op.workers, B) > 1
+	whhT := data[T](op.whhT.t)
 	parallel(B, op.workers, func(_, lo, hi int) {
 		n := hi - lo
 		clear(dh[lo*H : hi*H])
@@ -373,7 +427,7 @@ func lstmBPTT[T float](op *lstmOp, v lstmVals[T], dOut []T) {
 				r := t*B + b
 				lstmCellBackward(H, m, gates[r*G4:][:G4], cs[r*H:][:H], tanhC[r*H:][:H], dOut[(b*S+t)*H:][:H], dh[b*H:][:H], dc[b*H:][:H], dG[r*G4:][:G4])
 			}
-			stepGemm(split, n, H, G4, dG[(t*B+lo)*G4:][:n*G4], v.whh, dh[lo*H:][:n*H]) // dh_{t−1} += dGates_t · W_hh
+			stepBackward(n, H, G4, dG[(t*B+lo)*G4:][:n*G4], whhT, dh[lo*H:][:n*H]) // dh_{t−1} += dGates_t · W_hh
 		}
 	})
 
