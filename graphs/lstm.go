@@ -106,6 +106,7 @@ type lstmBackward struct {
 	dGates, dGatesT buffer    // (T·B, 4H) gradients w.r.t. the gate pre-activations, and (4H, T·B)
 	dh, dc          buffer    // (B, H) gradients flowing to the previous step
 	dxT             buffer    // (T·B, I)
+	xTT             buffer    // (I, T·B) the input, transposed
 	grads           [5]buffer // what the gradient ops return: dx, dW_ih, dW_hh, db_ih, db_hh
 }
 
@@ -210,18 +211,20 @@ func lstmForward[T float](op *lstmOp, v lstmVals[T], out []T) error {
 	transposeRows(G4, I, 0, I, v.wih, wihT)
 	transposeRows(G4, H, 0, H, v.whh, whhT)
 	// gates = x·W_ihᵀ + b_ih + b_hh for every step at once
-	for r := 0; r < S*B; r++ {
-		row := gates[r*G4:][:G4]
-		for j := range row {
-			row[j] = v.bih[j] + v.bhh[j]
+	parallel(S*B, op.workers, func(_, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row := gates[r*G4:][:G4]
+			for j := range row {
+				row[j] = v.bih[j] + v.bhh[j]
+			}
 		}
-	}
-	gemm(false, false, S*B, G4, I, 1, xT, wihT, 1, gates)
+		mulAdd(hi-lo, G4, I, xT[lo*I:hi*I], wihT, gates[lo*G4:hi*G4])
+	})
 
 	parallel(B, op.workers, func(_, lo, hi int) {
 		n := hi - lo
 		for t := 0; t < S; t++ {
-			stepForward(n, G4, H, hs[(t*B+lo)*H:][:n*H], whhT, gates[(t*B+lo)*G4:][:n*G4])
+			mulAdd(n, G4, H, hs[(t*B+lo)*H:][:n*H], whhT, gates[(t*B+lo)*G4:][:n*G4])
 			for b := lo; b < hi; b++ {
 				m := T(1)
 				if v.mask != nil {
@@ -266,10 +269,10 @@ func elemType[T float]() tensor.Dtype {
 	return tensor.Float64
 }
 
-// The per-step products are small (a worker's rows of the batch times W_hh) and sequential.
-// Gonum's gemm works on them in 64-column blocks and starts goroutines; its vector kernels
-// on whole rows run them 1.5–1.8× faster and start none. Another BLAS (OpenBLAS through
-// cgo) gets the whole product in one call instead.
+// The LSTM's products have one small dimension: a worker's rows of the batch at each step,
+// or the input size. Gonum's gemm works on them in 64-column blocks and starts goroutines;
+// its vector kernels on whole rows run them 1.5–2.5× faster and start none. Another BLAS
+// (OpenBLAS through cgo) gets each product in one call instead.
 var vectorKernels = gonum.Implementation{}
 
 func pureGoBLAS() bool {
@@ -277,9 +280,9 @@ func pureGoBLAS() bool {
 	return ok
 }
 
-// stepForward adds a·b to c, where a is m×k, b k×n and c m×n: each row of c gets one axpy
+// mulAdd adds a·b to c, where a is m×k, b k×n and c m×n: each row of c gets one axpy
 // per column of a.
-func stepForward[T float](m, n, k int, a, b, c []T) {
+func mulAdd[T float](m, n, k int, a, b, c []T) {
 	if !pureGoBLAS() {
 		gemm(false, false, m, n, k, 1, a, b, 1, c)
 		return
@@ -306,9 +309,9 @@ func stepForward[T float](m, n, k int, a, b, c []T) {
 	}
 }
 
-// stepBackward adds a·btᵀ to c, where a is m×k, bt n×k and c m×n: one dot product per
+// mulAddT adds a·btᵀ to c, where a is m×k, bt n×k and c m×n: one dot product per
 // element of c.
-func stepBackward[T float](m, n, k int, a, bt, c []T) {
+func mulAddT[T float](m, n, k int, a, bt, c []T) {
 	if !pureGoBLAS() {
 		gemm(false, true, m, n, k, 1, a, bt, 1, c)
 		return
@@ -407,13 +410,14 @@ func lstmBPTT[T float](op *lstmOp, v lstmVals[T], dOut []T) {
 	dh := data[T](bk.dh.get(dt, tensor.Shape{B, H}))
 	dc := data[T](bk.dc.get(dt, tensor.Shape{B, H}))
 	dxT := data[T](bk.dxT.get(dt, tensor.Shape{R, I}))
+	xTT := data[T](bk.xTT.get(dt, tensor.Shape{I, R}))
 	dx := data[T](bk.grads[0].get(dt, tensor.Shape{B, S, I}))
 	dWih := data[T](bk.grads[1].get(dt, tensor.Shape{G4, I}))
 	dWhh := data[T](bk.grads[2].get(dt, tensor.Shape{G4, H}))
 	dbih := data[T](bk.grads[3].get(dt, tensor.Shape{G4}))
 	dbhh := data[T](bk.grads[4].get(dt, tensor.Shape{G4}))
 
-	whhT := data[T](op.whhT.t)
+	wihT, whhT := data[T](op.wihT.t), data[T](op.whhT.t)
 	parallel(B, op.workers, func(_, lo, hi int) {
 		n := hi - lo
 		clear(dh[lo*H : hi*H])
@@ -427,14 +431,21 @@ func lstmBPTT[T float](op *lstmOp, v lstmVals[T], dOut []T) {
 				r := t*B + b
 				lstmCellBackward(H, m, gates[r*G4:][:G4], cs[r*H:][:H], tanhC[r*H:][:H], dOut[(b*S+t)*H:][:H], dh[b*H:][:H], dc[b*H:][:H], dG[r*G4:][:G4])
 			}
-			stepBackward(n, H, G4, dG[(t*B+lo)*G4:][:n*G4], whhT, dh[lo*H:][:n*H]) // dh_{t−1} += dGates_t · W_hh
+			mulAddT(n, H, G4, dG[(t*B+lo)*G4:][:n*G4], whhT, dh[lo*H:][:n*H]) // dh_{t−1} += dGates_t · W_hh
 		}
 	})
 
-	parallel(G4, op.workers, func(_, lo, hi int) { transposeRows(R, G4, lo, hi, dG, dGT) })
-	gemm(false, false, G4, I, R, 1, dGT, xT, 0, dWih)       // Σ_t dGates_tᵀ · x_t
+	transposeRows(R, I, 0, I, xT, xTT)
+	parallel(G4, op.workers, func(_, lo, hi int) {
+		transposeRows(R, G4, lo, hi, dG, dGT)
+		clear(dWih[lo*I : hi*I])
+		mulAddT(hi-lo, I, R, dGT[lo*R:hi*R], xTT, dWih[lo*I:hi*I]) // Σ_t dGates_tᵀ · x_t
+	})
 	gemm(false, false, G4, H, R, 1, dGT, hs[:R*H], 0, dWhh) // Σ_t dGates_tᵀ · h_{t−1}
-	gemm(false, false, R, I, G4, 1, dG, v.wih, 0, dxT)      // dx_t = dGates_t · W_ih
+	parallel(R, op.workers, func(_, lo, hi int) {
+		clear(dxT[lo*I : hi*I])
+		mulAddT(hi-lo, I, G4, dG[lo*G4:hi*G4], wihT, dxT[lo*I:hi*I]) // dx_t = dGates_t · W_ih
+	})
 	fromTimeMajor(B, S, I, dxT, dx)
 	for j := range dbih {
 		var s T
