@@ -106,7 +106,7 @@ type lstmBackward struct {
 	dGates, dGatesT buffer    // (T·B, 4H) gradients w.r.t. the gate pre-activations, and (4H, T·B)
 	dh, dc          buffer    // (B, H) gradients flowing to the previous step
 	dxT             buffer    // (T·B, I)
-	xTT             buffer    // (I, T·B) the input, transposed
+	xTT, hsT        buffer    // (I, T·B) and (H, T·B): x and h_{t−1} of every step, transposed
 	grads           [5]buffer // what the gradient ops return: dx, dW_ih, dW_hh, db_ih, db_hh
 }
 
@@ -411,6 +411,7 @@ func lstmBPTT[T float](op *lstmOp, v lstmVals[T], dOut []T) {
 	dc := data[T](bk.dc.get(dt, tensor.Shape{B, H}))
 	dxT := data[T](bk.dxT.get(dt, tensor.Shape{R, I}))
 	xTT := data[T](bk.xTT.get(dt, tensor.Shape{I, R}))
+	hsT := data[T](bk.hsT.get(dt, tensor.Shape{H, R}))
 	dx := data[T](bk.grads[0].get(dt, tensor.Shape{B, S, I}))
 	dWih := data[T](bk.grads[1].get(dt, tensor.Shape{G4, I}))
 	dWhh := data[T](bk.grads[2].get(dt, tensor.Shape{G4, H}))
@@ -436,12 +437,14 @@ func lstmBPTT[T float](op *lstmOp, v lstmVals[T], dOut []T) {
 	})
 
 	transposeRows(R, I, 0, I, xT, xTT)
+	parallel(H, op.workers, func(_, lo, hi int) { transposeRows(R, H, lo, hi, hs[:R*H], hsT) })
 	parallel(G4, op.workers, func(_, lo, hi int) {
 		transposeRows(R, G4, lo, hi, dG, dGT)
 		clear(dWih[lo*I : hi*I])
 		mulAddT(hi-lo, I, R, dGT[lo*R:hi*R], xTT, dWih[lo*I:hi*I]) // Σ_t dGates_tᵀ · x_t
+		clear(dWhh[lo*H : hi*H])
+		mulAddT(hi-lo, H, R, dGT[lo*R:hi*R], hsT, dWhh[lo*H:hi*H]) // Σ_t dGates_tᵀ · h_{t−1}
 	})
-	gemm(false, false, G4, H, R, 1, dGT, hs[:R*H], 0, dWhh) // Σ_t dGates_tᵀ · h_{t−1}
 	parallel(R, op.workers, func(_, lo, hi int) {
 		clear(dxT[lo*I : hi*I])
 		mulAddT(hi-lo, I, G4, dG[lo*G4:hi*G4], wihT, dxT[lo*I:hi*I]) // dx_t = dGates_t · W_ih
