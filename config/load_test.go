@@ -67,7 +67,7 @@ func TestLoad(t *testing.T) {
 		{"testdata/partial.yaml", "testdata/partial.yaml", ""},
 		{"testdata/unknown-key.yaml", "testdata/unknown-key.yaml", `testdata/unknown-key.yaml:9: unknown key "lr_rate" in train.optimizer`},
 		{"testdata/type-error.yaml", "testdata/type-error.yaml", `testdata/type-error.yaml:5: model.cnn.kernel: cannot use "three" as an integer`},
-		{"no-such-config", "configs/no-such-config.yaml", `unknown config "no-such-config": no such file, and the embedded configs are fashion-mnist-cnn, mnist-cnn`},
+		{"no-such-config", "configs/no-such-config.yaml", `unknown config "no-such-config": no such file, and the embedded configs are cmudict-transformer, de-en-transformer, fashion-mnist-cnn, mnist-cnn, mnist-lstm, opticks-charlm, sentiment-lstm`},
 		{"missing.yaml", "missing.yaml", "open missing.yaml: no such file or directory"},
 	}
 	for _, tt := range tests {

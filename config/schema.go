@@ -13,6 +13,8 @@ type Experiment struct {
 	Model Model `yaml:"model"`
 	// Train holds the optimisation loop settings.
 	Train Train `yaml:"train"`
+	// Decode sets how sequence-to-sequence models produce outputs in eval and predict.
+	Decode Decode `yaml:"decode"`
 }
 
 // Data selects a data set and how much of it to use.
@@ -25,14 +27,56 @@ type Data struct {
 	Limit int `yaml:"limit"`
 	// ValFraction is the share of the training set held out for validation, in [0,1); default 0.1.
 	ValFraction float64 `yaml:"val_fraction"`
+	// TestFraction is the share held out for testing by data sets that have no test split of their own (sentiment, opticks, cmudict, de-en), in [0,1); default 0.1.
+	TestFraction float64 `yaml:"test_fraction"`
+	// MaxLen is the number of tokens per sequence: longer sentences are truncated (text), pairs with a longer side are left out of training and truncated in evaluation (pairs), and the chunk length of truncated back-propagation (characters); default 64.
+	MaxLen int `yaml:"max_len"`
+	// MinCount is how often a token must occur in the training split to get its own id; rarer tokens become <unk>; default 1.
+	MinCount int `yaml:"min_count"`
 }
 
 // Model selects one architecture by kind; only the section named by Kind is used.
 type Model struct {
-	// Kind is the model registry name: cnn.
+	// Kind is the model registry name: cnn (images), lstm (images read row by row, text, character streams) or transformer (text, sequence pairs).
 	Kind string `yaml:"kind"`
 	// CNN holds the sizes used when kind is cnn.
 	CNN CNN `yaml:"cnn"`
+	// LSTM holds the sizes used when kind is lstm.
+	LSTM LSTM `yaml:"lstm"`
+	// Transformer holds the sizes used when kind is transformer.
+	Transformer Transformer `yaml:"transformer"`
+}
+
+// LSTM is a stacked LSTM (torch.nn.LSTM) followed by a linear layer: over the classes from the last real step (classifiers), or over the vocabulary at every step (language models).
+type LSTM struct {
+	// Embedding is the size of the token embeddings for text and characters (images feed their pixel rows directly); default 64.
+	Embedding int `yaml:"embedding"`
+	// Hidden is the size of the hidden state; default 128.
+	Hidden int `yaml:"hidden"`
+	// Layers is the number of stacked LSTM layers; default 1.
+	Layers int `yaml:"layers"`
+	// Dropout is the drop probability between LSTM layers and before the output layer, in [0,1); default 0.
+	Dropout float64 `yaml:"dropout"`
+}
+
+// Transformer is an encoder-decoder (torch.nn.Transformer) for sequence pairs, or its encoder with mean pooling and a linear layer for text classification.
+type Transformer struct {
+	// Dim is the model width d (embeddings, attention, layer outputs); default 64.
+	Dim int `yaml:"dim"`
+	// Heads is the number of attention heads; must divide dim; default 4.
+	Heads int `yaml:"heads"`
+	// FF is the width of the feed-forward layers; default 256.
+	FF int `yaml:"ff"`
+	// EncoderLayers is the number of encoder layers; default 2.
+	EncoderLayers int `yaml:"encoder_layers"`
+	// DecoderLayers is the number of decoder layers (sequence pairs only); default 2.
+	DecoderLayers int `yaml:"decoder_layers"`
+	// Dropout is the drop probability after attention and inside and after the feed-forward layers, in [0,1); default 0.1.
+	Dropout float64 `yaml:"dropout"`
+	// Activation of the feed-forward layers: relu or gelu; default relu.
+	Activation string `yaml:"activation"`
+	// NormFirst puts LayerNorm before each sub-layer (pre-norm) instead of after it (post-norm, PyTorch's default).
+	NormFirst bool `yaml:"norm_first"`
 }
 
 // CNN is a stack of conv blocks followed by fully-connected layers.
@@ -66,6 +110,8 @@ type Train struct {
 	Patience int `yaml:"patience"`
 	// Metric is the validation metric that picks the best checkpoint: accuracy (higher is better) or loss (lower is better); default accuracy.
 	Metric string `yaml:"metric"`
+	// LabelSmoothing spreads this share of each target's probability evenly over all classes (F.cross_entropy's label_smoothing), in [0,1); default 0.
+	LabelSmoothing float64 `yaml:"label_smoothing"`
 	// LogEvery is the number of steps between progress and metrics lines; default 50.
 	LogEvery int `yaml:"log_every"`
 	// CheckpointEvery is the number of steps between step checkpoints; 0 means once per epoch.
@@ -108,15 +154,26 @@ type Schedule struct {
 	MinLR float64 `yaml:"min_lr"`
 }
 
+// Decode sets how sequence-to-sequence models turn a source into an output sequence.
+type Decode struct {
+	// Beam is the beam width; 1 means greedy decoding; default 1.
+	Beam int `yaml:"beam"`
+	// LengthPenalty is α in score/length^α, the length normalisation of beam hypotheses; 0 ranks by total log-probability; default 1.
+	LengthPenalty float64 `yaml:"length_penalty"`
+}
+
 // Default returns an experiment with every default filled in: the MNIST CNN.
 func Default() Experiment {
 	return Experiment{
 		Name: "mnist-cnn",
 		Seed: 1,
-		Data: Data{Name: "mnist", ValFraction: 0.1},
+		Data: Data{Name: "mnist", ValFraction: 0.1, TestFraction: 0.1, MaxLen: 64, MinCount: 1},
 		Model: Model{
 			Kind: "cnn",
 			CNN:  CNN{Channels: []int{32, 64}, Kernel: 3, Hidden: []int{128}},
+			LSTM: LSTM{Embedding: 64, Hidden: 128, Layers: 1},
+			Transformer: Transformer{Dim: 64, Heads: 4, FF: 256, EncoderLayers: 2, DecoderLayers: 2,
+				Dropout: 0.1, Activation: "relu"},
 		},
 		Train: Train{
 			Epochs:        3,
@@ -128,5 +185,6 @@ func Default() Experiment {
 			LogEvery:      50,
 			KeepLast:      3,
 		},
+		Decode: Decode{Beam: 1, LengthPenalty: 1},
 	}
 }

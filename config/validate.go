@@ -11,10 +11,11 @@ import (
 // The names a config may use. Models and data sets live in other packages; these lists
 // only make typos fail before any work starts.
 var (
-	ModelKinds = []string{"cnn"}
-	Optimizers = []string{"sgd", "adam", "adamw"}
-	Schedules  = []string{"constant", "step", "cosine"}
-	Metrics    = []string{"accuracy", "loss"}
+	ModelKinds  = []string{"cnn", "lstm", "transformer"}
+	Activations = []string{"relu", "gelu"}
+	Optimizers  = []string{"sgd", "adam", "adamw"}
+	Schedules   = []string{"constant", "step", "cosine"}
+	Metrics     = []string{"accuracy", "loss"}
 )
 
 // Validate checks every range and name. The error lists all problems, one per line, each naming its key.
@@ -23,11 +24,24 @@ func (e Experiment) Validate() error {
 	v.require(e.Name != "", "name must not be empty")
 	v.require(e.Data.Name != "", "data.name must not be empty")
 	atLeast(v, "data.limit", e.Data.Limit, 0)
-	fraction(v, "data.val_fraction", e.Data.ValFraction)
-	if oneOf(v, "model.kind", e.Model.Kind, ModelKinds) && e.Model.Kind == "cnn" {
-		e.Model.CNN.validate(v)
+	if fraction(v, "data.val_fraction", e.Data.ValFraction) && fraction(v, "data.test_fraction", e.Data.TestFraction) {
+		v.require(e.Data.ValFraction+e.Data.TestFraction < 1, "data.val_fraction + data.test_fraction must be < 1, got %v", e.Data.ValFraction+e.Data.TestFraction)
+	}
+	above(v, "data.max_len", e.Data.MaxLen, 0)
+	above(v, "data.min_count", e.Data.MinCount, 0)
+	if oneOf(v, "model.kind", e.Model.Kind, ModelKinds) {
+		switch e.Model.Kind {
+		case "cnn":
+			e.Model.CNN.validate(v)
+		case "lstm":
+			e.Model.LSTM.validate(v)
+		case "transformer":
+			e.Model.Transformer.validate(v)
+		}
 	}
 	e.Train.validate(v)
+	above(v, "decode.beam", e.Decode.Beam, 0)
+	atLeast(v, "decode.length_penalty", e.Decode.LengthPenalty, 0)
 	v.require(e.Train.Patience == 0 || e.Data.ValFraction > 0,
 		"train.patience needs a validation set: data.val_fraction must be > 0")
 	return v.err()
@@ -40,6 +54,26 @@ func (c CNN) validate(v *validator) {
 	fraction(v, "model.cnn.dropout", c.Dropout)
 }
 
+func (l LSTM) validate(v *validator) {
+	above(v, "model.lstm.embedding", l.Embedding, 0)
+	above(v, "model.lstm.hidden", l.Hidden, 0)
+	above(v, "model.lstm.layers", l.Layers, 0)
+	fraction(v, "model.lstm.dropout", l.Dropout)
+}
+
+func (t Transformer) validate(v *validator) {
+	above(v, "model.transformer.dim", t.Dim, 0)
+	if above(v, "model.transformer.heads", t.Heads, 0) && t.Dim > 0 {
+		v.require(t.Dim%t.Heads == 0, "model.transformer.heads (%d) must divide model.transformer.dim (%d)", t.Heads, t.Dim)
+	}
+	v.require(t.Dim%2 == 0, "model.transformer.dim must be even for the sinusoidal positions, got %d", t.Dim)
+	above(v, "model.transformer.ff", t.FF, 0)
+	above(v, "model.transformer.encoder_layers", t.EncoderLayers, 0)
+	atLeast(v, "model.transformer.decoder_layers", t.DecoderLayers, 0)
+	fraction(v, "model.transformer.dropout", t.Dropout)
+	oneOf(v, "model.transformer.activation", t.Activation, Activations)
+}
+
 func (t Train) validate(v *validator) {
 	above(v, "train.epochs", t.Epochs, 0)
 	above(v, "train.batch_size", t.BatchSize, 0)
@@ -49,6 +83,7 @@ func (t Train) validate(v *validator) {
 	atLeast(v, "train.clip_norm", t.ClipNorm, 0)
 	atLeast(v, "train.patience", t.Patience, 0)
 	oneOf(v, "train.metric", t.Metric, Metrics)
+	fraction(v, "train.label_smoothing", t.LabelSmoothing)
 	above(v, "train.log_every", t.LogEvery, 0)
 	atLeast(v, "train.checkpoint_every", t.CheckpointEvery, 0)
 	atLeast(v, "train.keep_last", t.KeepLast, 0)

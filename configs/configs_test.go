@@ -11,9 +11,7 @@ import (
 
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/configs"
-	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/experiment"
-	"github.com/gorgonet/gorgonet/models"
 )
 
 func TestNames(t *testing.T) {
@@ -44,29 +42,18 @@ func TestEveryConfig(t *testing.T) {
 	}
 }
 
-// dataShapes are the example shapes of the data sets the configs use, so that building the
-// graphs needs no data on disk.
-var dataShapes = map[string]experiment.DataInfo{
-	"mnist":         {Input: [3]int{1, 28, 28}, Classes: datasets.MNISTClasses},
-	"fashion-mnist": {Input: [3]int{1, 28, 28}, Classes: datasets.FashionMNISTClasses},
-}
-
-// buildGraphs builds the training and evaluation graphs the experiment describes.
+// buildGraphs loads the experiment's data and builds its training and evaluation graphs.
 func buildGraphs(t *testing.T, e config.Experiment) {
 	t.Helper()
-	info, ok := dataShapes[e.Data.Name]
-	if !ok {
-		t.Fatalf("no shape known for data set %q; add it to dataShapes", e.Data.Name)
-	}
-	spec, err := experiment.ModelSpec(e.Model, info)
+	task, err := experiment.LoadTask(e, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := models.BuildClassifier(spec, models.BuildOptions{Batch: e.Train.BatchSize, Training: true, Seed: e.Seed})
+	tr, err := task.NewTrainer(e.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := experiment.NewEvaluator(spec, net.Params(), e.Train.EvalBatchSize)
+	ev, err := task.NewEvaluator(tr.Graph.Params(), e.Train.EvalBatchSize)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,12 @@ import (
 // Format names the checkpoint layout; a file with another value is refused.
 const Format = "gorgonet/1"
 
-// optimizerPrefix keeps optimizer tensors apart from the model's state_dict entries.
-const optimizerPrefix = "optimizer/"
+// optimizerPrefix and statePrefix keep optimizer tensors and carried recurrent states apart
+// from the model's state_dict entries.
+const (
+	optimizerPrefix = "optimizer/"
+	statePrefix     = "state/"
+)
 
 // Progress is where training stands: enough, with the optimizer state, to continue exactly.
 type Progress struct {
@@ -36,6 +40,7 @@ type Snapshot struct {
 	Progress  Progress
 	Params    []*graphs.Param
 	Optimizer optim.State
+	States    []*graphs.State // recurrent state carried into the next batch
 }
 
 // Save writes s to path atomically.
@@ -56,6 +61,9 @@ func Save(path string, s Snapshot) error {
 	}
 	for _, p := range s.Params {
 		f.Tensors[p.Name] = checkpoint.Tensor{Shape: p.Shape, F32: p.Value.Data().([]float32)}
+	}
+	for _, st := range s.States {
+		f.Tensors[statePrefix+st.Name] = checkpoint.Tensor{Shape: []int{len(st.Initial)}, F32: st.Initial}
 	}
 	for name, buf := range s.Optimizer.Buffers {
 		f.Tensors[optimizerPrefix+name] = checkpoint.Tensor{Shape: []int{len(buf)}, F32: buf}
@@ -112,7 +120,7 @@ func (l *Loaded) RestoreParams(params []*graphs.Param) error {
 		copy(p.Value.Data().([]float32), t.F32)
 	}
 	for name := range l.file.Tensors {
-		if !want[name] && !strings.HasPrefix(name, optimizerPrefix) {
+		if !want[name] && !strings.HasPrefix(name, optimizerPrefix) && !strings.HasPrefix(name, statePrefix) {
 			return fmt.Errorf("checkpoint %s: has tensor %q that the model does not; is it a checkpoint of another model?", l.Path, name)
 		}
 	}
@@ -134,4 +142,21 @@ func (l *Loaded) OptimizerState() (optim.State, error) {
 		}
 	}
 	return s, nil
+}
+
+// RestoreStates copies the saved recurrent states into states; a state the checkpoint does
+// not hold starts from zeros.
+func (l *Loaded) RestoreStates(states []*graphs.State) error {
+	for _, st := range states {
+		t, ok := l.file.Tensors[statePrefix+st.Name]
+		if !ok {
+			st.Reset()
+			continue
+		}
+		if t.F32 == nil || len(t.F32) != len(st.Initial) {
+			return fmt.Errorf("checkpoint %s: state %q is %s %v, the model needs F32 [%d]", l.Path, st.Name, t.DType(), t.Shape, len(st.Initial))
+		}
+		copy(st.Initial, t.F32)
+	}
+	return nil
 }

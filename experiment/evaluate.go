@@ -11,49 +11,48 @@ import (
 	"github.com/gorgonet/gorgonet/models"
 )
 
-// Metrics are the results of a classifier on one split.
-type Metrics struct {
-	Split     string  `json:"split"`
-	Examples  int     `json:"examples"`
-	Loss      float64 `json:"loss"`     // mean cross-entropy
-	Accuracy  float64 `json:"accuracy"` // fraction in [0, 1]
-	Confusion [][]int `json:"confusion,omitempty"`
-}
-
-// Evaluator runs a classifier's evaluation graph, which shares its parameter values with the
-// training graph but has its own batch size and no dropout.
-type Evaluator struct {
+// ClassifierEvaluator runs a classifier's evaluation graph, which shares its parameter values
+// with the training graph but has its own batch size and no dropout.
+type ClassifierEvaluator struct {
 	net   *models.Classifier
 	vm    G.VM
 	batch int
 	x     []float32
+	mask  []float32
 }
 
-// NewEvaluator builds the evaluation graph of spec on the values of params (nil: new
+// NewClassifierEvaluator builds the evaluation graph of spec on the values of params (nil: new
 // values, to be restored from a checkpoint).
-func NewEvaluator(spec models.Spec, params []*graphs.Param, batch int) (*Evaluator, error) {
+func NewClassifierEvaluator(spec models.Spec, params []*graphs.Param, batch int) (*ClassifierEvaluator, error) {
 	net, err := models.BuildClassifier(spec, models.BuildOptions{Batch: batch, Shared: params})
 	if err != nil {
 		return nil, err
 	}
-	return &Evaluator{net: net, vm: G.NewTapeMachine(net.Scope.Graph()), batch: batch, x: net.Input.Value().Data().([]float32)}, nil
+	e := &ClassifierEvaluator{net: net, vm: G.NewTapeMachine(net.Scope.Graph()), batch: batch, x: net.Input.Value().Data().([]float32)}
+	if net.Mask != nil {
+		e.mask = net.Mask.Value().Data().([]float32)
+	}
+	return e, nil
 }
 
 // Close releases the machine.
-func (e *Evaluator) Close() error { return e.vm.Close() }
+func (e *ClassifierEvaluator) Close() error { return e.vm.Close() }
 
 // Params are the evaluation graph's parameters (the shared values).
-func (e *Evaluator) Params() []*graphs.Param { return e.net.Params() }
+func (e *ClassifierEvaluator) Params() []*graphs.Param { return e.net.Params() }
 
 // Batch is the number of examples per run.
-func (e *Evaluator) Batch() int { return e.batch }
+func (e *ClassifierEvaluator) Batch() int { return e.batch }
 
 // Input is the (batch, …) input buffer that fill functions write to.
-func (e *Evaluator) Input() []float32 { return e.x }
+func (e *ClassifierEvaluator) Input() []float32 { return e.x }
+
+// Mask is the (batch, steps) mask buffer of sequence inputs, nil for others.
+func (e *ClassifierEvaluator) Mask() []float32 { return e.mask }
 
 // Logits runs the graph on the input buffer as filled and returns the (batch, classes)
 // logits, valid until the next run.
-func (e *Evaluator) Logits() ([]float32, error) {
+func (e *ClassifierEvaluator) Logits() ([]float32, error) {
 	e.vm.Reset() // without it the machine silently does not run again
 	if err := e.vm.RunAll(); err != nil {
 		return nil, fmt.Errorf("evaluation: %w", err)
@@ -61,41 +60,49 @@ func (e *Evaluator) Logits() ([]float32, error) {
 	return e.net.Logits.Value().Data().([]float32), nil
 }
 
-// Evaluate computes loss, accuracy and the confusion matrix of the classifier on im.
-func (e *Evaluator) Evaluate(split string, im *datasets.Images, norm datasets.Normalization) (Metrics, error) {
-	classes := len(im.Classes)
-	m := Metrics{Split: split, Examples: im.N, Confusion: make([][]int, classes)}
+// EvaluateImages computes loss, accuracy and the confusion matrix of an image classifier on im.
+func (e *ClassifierEvaluator) EvaluateImages(split string, im *datasets.Images, norm datasets.Normalization) (Metrics, error) {
+	per := len(e.x) / e.batch
+	fill := func(idx []int) {
+		im.FillNCHW(e.x[:len(idx)*per], idx, norm)
+		clear(e.x[len(idx)*per:]) // padding rows of a short last batch
+	}
+	return e.Evaluate(split, im.N, len(im.Classes), fill, func(i int) int { return int(im.Labels[i]) })
+}
+
+// Evaluate computes loss, accuracy and the confusion matrix over examples 0..n-1, which fill
+// writes into the input buffers a batch at a time.
+func (e *ClassifierEvaluator) Evaluate(split string, n, classes int, fill func(idx []int), label func(i int) int) (Metrics, error) {
+	m := Metrics{Split: split, Examples: n, Confusion: make([][]int, classes)}
 	for i := range m.Confusion {
 		m.Confusion[i] = make([]int, classes)
 	}
-	per := len(e.x) / e.batch
 	idx := make([]int, 0, e.batch)
 	var correct int
-	for start := 0; start < im.N; start += e.batch {
+	for start := 0; start < n; start += e.batch {
 		idx = idx[:0]
-		for i := start; i < min(start+e.batch, im.N); i++ {
+		for i := start; i < min(start+e.batch, n); i++ {
 			idx = append(idx, i)
 		}
-		im.FillNCHW(e.x[:len(idx)*per], idx, norm)
-		clear(e.x[len(idx)*per:]) // padding rows of a short last batch
+		fill(idx)
 		logits, err := e.Logits()
 		if err != nil {
 			return m, err
 		}
 		for r, i := range idx {
 			row := logits[r*classes : (r+1)*classes]
-			label := int(im.Labels[i])
+			y := label(i)
 			pred := argmax(row)
-			m.Loss -= logSoftmaxAt(row, label)
-			m.Confusion[label][pred]++
-			if pred == label {
+			m.Loss -= logSoftmaxAt(row, y)
+			m.Confusion[y][pred]++
+			if pred == y {
 				correct++
 			}
 		}
 	}
-	if im.N > 0 {
-		m.Loss /= float64(im.N)
-		m.Accuracy = float64(correct) / float64(im.N)
+	if n > 0 {
+		m.Loss /= float64(n)
+		m.Accuracy = float64(correct) / float64(n)
 	}
 	return m, nil
 }
@@ -132,3 +139,6 @@ func Softmax(dst []float64, row []float32) {
 		dst[i] /= sum
 	}
 }
+
+// newMachine compiles an evaluation machine for g.
+func newMachine(g *models.Graph) G.VM { return G.NewTapeMachine(g.Scope.Graph()) }

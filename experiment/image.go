@@ -2,6 +2,8 @@ package experiment
 
 import (
 	"fmt"
+
+	"github.com/gorgonet/gorgonet/graphs"
 	"sort"
 	"strings"
 
@@ -13,10 +15,25 @@ import (
 // DataInfo is what a trained model needs to know about its data to run on new inputs. It
 // travels inside checkpoints so that eval and predict need nothing else.
 type DataInfo struct {
-	Input   [3]int                 `json:"input"`   // channels, height, width
-	Classes []string               `json:"classes"` // label names, index = label
-	Norm    datasets.Normalization `json:"normalization"`
+	Kind    string                 `json:"kind,omitempty"` // images (""), text, chars or pairs
+	Input   [3]int                 `json:"input"`          // images: channels, height, width
+	Classes []string               `json:"classes"`        // classifiers: label names, index = label
+	Norm    datasets.Normalization `json:"normalization"`  // images
+
+	Vocab       *datasets.Vocab `json:"vocab,omitempty"`        // text, chars, pair sources
+	TargetVocab *datasets.Vocab `json:"target_vocab,omitempty"` // pair targets
+	MaxLen      int             `json:"max_len,omitempty"`      // tokens per sequence (text, pairs) or per chunk (chars)
+	TargetLen   int             `json:"target_len,omitempty"`   // pair targets, with <bos>/<eos>
+	Tokens      string          `json:"tokens,omitempty"`       // how text becomes tokens: words, chars or phonemes
 }
+
+// Data kinds.
+const (
+	KindImages = ""
+	KindText   = "text"
+	KindChars  = "chars"
+	KindPairs  = "pairs"
+)
 
 // ImageData is the data of an image-classification run, split three ways.
 type ImageData struct {
@@ -56,32 +73,74 @@ func (d *ImageData) Split(name string) (*datasets.Images, error) {
 	return nil, fmt.Errorf("unknown split %q: want test, val or train", name)
 }
 
-// ModelBuilder turns the model section of a config into a classifier sized for the data.
-type ModelBuilder func(m config.Model, info DataInfo) (models.Spec, error)
-
-// Models lists the model kinds by the name used in configs (model.kind).
-var Models = map[string]ModelBuilder{
-	"cnn": cnnSpec,
+// imageTask classifies images.
+type imageTask struct {
+	*ImageData
+	spec models.Spec
+	cfg  config.Experiment
 }
 
-// ModelSpec is the classifier the experiment's model section describes, sized for info.
-func ModelSpec(m config.Model, info DataInfo) (models.Spec, error) {
-	build, ok := Models[m.Kind]
-	if !ok {
-		return models.Spec{}, fmt.Errorf("model.kind: unknown model %q (known: %s)", m.Kind, strings.Join(sortedKeys(Models), ", "))
+func loadImageTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
+	d, err := LoadImageData(cfg.Data, cfg.Seed)
+	if err != nil {
+		return nil, err
 	}
-	return build(m, info)
+	if err := checkSaved(saved, d.Info, cfg.Data.Name); err != nil {
+		return nil, err
+	}
+	spec, err := ModelSpec(cfg.Model, d.Info)
+	if err != nil {
+		return nil, err
+	}
+	return &imageTask{ImageData: d, spec: spec, cfg: cfg}, nil
 }
 
-func cnnSpec(m config.Model, info DataInfo) (models.Spec, error) {
-	c := models.CNNConfig{
-		Input: info.Input, Classes: len(info.Classes),
-		Channels: m.CNN.Channels, Kernel: m.CNN.Kernel, Hidden: m.CNN.Hidden, Dropout: m.CNN.Dropout,
+func (t *imageTask) Info() DataInfo          { return t.ImageData.Info }
+func (t *imageTask) Sizes() (train, val int) { return t.Train.N, t.Val.N }
+func (t *imageTask) Batches(epoch int) [][]int {
+	return datasets.Batches(datasets.EpochOrder(t.Train.N, t.cfg.Seed, epoch), t.cfg.Train.BatchSize)
+}
+
+func (t *imageTask) NewTrainer(seed uint64) (*Trainer, error) {
+	net, err := models.BuildClassifier(t.spec, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed})
+	if err != nil {
+		return nil, err
 	}
-	if err := c.Validate(); err != nil {
-		return models.Spec{}, fmt.Errorf("model.%v", err)
+	x, tgt := net.Input.Value().Data().([]float32), net.Targets.Value().Data().([]float32)
+	per := len(x) / t.cfg.Train.BatchSize
+	labels := make([]int, t.cfg.Train.BatchSize)
+	fill := func(idx []int) error {
+		t.Train.FillNCHW(x[:len(idx)*per], idx, t.ImageData.Info.Norm)
+		clear(x[len(idx)*per:]) // padding rows of a short last batch
+		for i, j := range idx {
+			labels[i] = int(t.Train.Labels[j])
+		}
+		graphs.FillTargets(tgt, labels, len(idx), t.spec.Classes)
+		return nil
 	}
-	return models.CNNSpec(c), nil
+	return &Trainer{Graph: net.Graph, Fill: fill}, nil
+}
+
+func (t *imageTask) NewEvaluator(params []*graphs.Param, batch int) (Evaluator, error) {
+	ev, err := NewClassifierEvaluator(t.spec, params, batch)
+	if err != nil {
+		return nil, err
+	}
+	return &imageSplits{ClassifierEvaluator: ev, data: t.ImageData}, nil
+}
+
+// imageSplits evaluates on the task's splits by name.
+type imageSplits struct {
+	*ClassifierEvaluator
+	data *ImageData
+}
+
+func (e *imageSplits) Evaluate(split string, _ EvalOptions) (Metrics, error) {
+	im, err := e.data.Split(split)
+	if err != nil {
+		return Metrics{}, err
+	}
+	return e.EvaluateImages(split, im, e.data.Info.Norm)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -11,9 +11,7 @@ import (
 
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/config"
-	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/experiment"
-	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/optim"
 )
 
@@ -44,10 +42,10 @@ var ErrInterrupted = errors.New("training interrupted")
 type run struct {
 	o        Options
 	cfg      config.Experiment
-	data     *experiment.ImageData
-	spec     models.Spec
+	task     experiment.Task
+	trainer  *experiment.Trainer
 	stepper  *Stepper
-	eval     *experiment.Evaluator
+	eval     experiment.Evaluator
 	prog     experiment.Progress
 	ckptDir  string
 	metrics  *metricsLog
@@ -72,14 +70,15 @@ func setup(o Options) (*run, error) {
 	if err := checkDir(o); err != nil {
 		return nil, err
 	}
-	data, err := experiment.LoadImageData(r.cfg.Data, r.cfg.Seed)
+	var saved *experiment.DataInfo
+	if o.Resume != nil {
+		saved = &o.Resume.Info // the vocabularies training started with
+	}
+	task, err := experiment.LoadTask(r.cfg, saved)
 	if err != nil {
 		return nil, err
 	}
-	r.data = data
-	if r.spec, err = experiment.ModelSpec(r.cfg.Model, data.Info); err != nil {
-		return nil, err
-	}
+	r.task = task
 	if err := r.build(); err != nil {
 		return nil, err
 	}
@@ -104,19 +103,20 @@ func setup(o Options) (*run, error) {
 
 func (r *run) build() error {
 	t := r.cfg.Train
-	net, err := models.BuildClassifier(r.spec, models.BuildOptions{Batch: t.BatchSize, Training: true, Seed: r.cfg.Seed})
+	tr, err := r.task.NewTrainer(r.cfg.Seed)
 	if err != nil {
 		return err
 	}
+	r.trainer = tr
 	sched, err := optim.NewSchedule(scheduleConfig(t.Schedule), t.Optimizer.LR, r.totalSteps())
 	if err != nil {
 		return err
 	}
-	r.stepper, err = NewStepper(net, StepperConfig{Optimizer: optimizerConfig(t.Optimizer), Schedule: sched, ClipNorm: t.ClipNorm, Seed: r.cfg.Seed})
+	r.stepper, err = NewStepper(tr.Graph, StepperConfig{Optimizer: optimizerConfig(t.Optimizer), Schedule: sched, ClipNorm: t.ClipNorm, Seed: r.cfg.Seed})
 	if err != nil {
 		return err
 	}
-	r.eval, err = experiment.NewEvaluator(r.spec, net.Params(), t.EvalBatchSize)
+	r.eval, err = r.task.NewEvaluator(tr.Graph.Params(), t.EvalBatchSize)
 	return err
 }
 
@@ -131,6 +131,9 @@ func (r *run) restore(l *experiment.Loaded) error {
 	if err := r.stepper.Restore(state, l.Progress.RNG); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", l.Path, err)
 	}
+	if err := l.RestoreStates(r.trainer.Graph.Scope.States()); err != nil {
+		return err
+	}
 	r.prog = l.Progress
 	return nil
 }
@@ -143,9 +146,7 @@ func (r *run) close() {
 	}
 }
 
-func (r *run) batchesPerEpoch() int {
-	return (r.data.Train.N + r.cfg.Train.BatchSize - 1) / r.cfg.Train.BatchSize
-}
+func (r *run) batchesPerEpoch() int { return len(r.task.Batches(0)) }
 
 func (r *run) totalSteps() int { return r.cfg.Train.Epochs * r.batchesPerEpoch() }
 
@@ -154,11 +155,11 @@ func (r *run) totalSteps() int { return r.cfg.Train.Epochs * r.batchesPerEpoch()
 func (r *run) loop(ctx context.Context) (*Result, error) {
 	t := r.cfg.Train
 	res := &Result{OutDir: r.o.OutDir}
+	ntrain, nval := r.task.Sizes()
 	fmt.Fprintf(r.o.Log, "training %s: %d train / %d val examples, %d epochs of %d steps, run directory %s\n",
-		r.cfg.Name, r.data.Train.N, r.data.Val.N, t.Epochs, r.batchesPerEpoch(), r.o.OutDir)
+		r.cfg.Name, ntrain, nval, t.Epochs, r.batchesPerEpoch(), r.o.OutDir)
 	for ; r.prog.Epoch < t.Epochs; r.prog.Epoch, r.prog.Batch = r.prog.Epoch+1, 0 {
-		order := datasets.EpochOrder(r.data.Train.N, r.cfg.Seed, r.prog.Epoch)
-		batches := datasets.Batches(order, t.BatchSize)
+		batches := r.task.Batches(r.prog.Epoch)
 		r.progress.startEpoch(r.prog.Epoch, t.Epochs, len(batches), r.prog.Batch)
 		for r.prog.Batch < len(batches) {
 			if err := ctx.Err(); err != nil {
@@ -168,7 +169,7 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 				return r.stop(res, "max steps")
 			}
 			batch := batches[r.prog.Batch]
-			sr, err := r.stepper.Step(r.data.Train, r.data.Info.Norm, batch)
+			sr, err := r.stepper.Step(func() error { return r.trainer.Fill(batch) })
 			if errors.Is(err, ErrNonFinite) {
 				r.progress.finish()
 				return nil, fmt.Errorf("loss became %v at step %d (epoch %d); stopped without updating, the last good checkpoint is %s (try a lower train.optimizer.lr or train.clip_norm)",
@@ -211,8 +212,8 @@ func (r *run) endEpoch(res *Result) (stop bool, err error) {
 	next := r.prog
 	next.Epoch, next.Batch = epoch, 0 // a checkpoint from here resumes at the next epoch
 	improved := true
-	if r.data.Val.N > 0 {
-		m, err := r.eval.Evaluate("val", r.data.Val, r.data.Info.Norm)
+	if _, nval := r.task.Sizes(); nval > 0 {
+		m, err := r.eval.Evaluate("val", experiment.EvalOptions{})
 		if err != nil {
 			return false, err
 		}
@@ -286,7 +287,8 @@ func (r *run) save(name string) error {
 	p := r.prog
 	p.RNG = rng
 	return experiment.Save(filepath.Join(r.ckptDir, name), experiment.Snapshot{
-		Config: r.cfg, Info: r.data.Info, Progress: p, Params: r.stepper.Params(), Optimizer: opt,
+		Config: r.cfg, Info: r.task.Info(), Progress: p, Params: r.stepper.Params(), Optimizer: opt,
+		States: r.trainer.Graph.Scope.States(),
 	})
 }
 

@@ -7,16 +7,15 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
-	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/optim"
 )
 
-// Stepper takes training steps on one classifier graph: fill the batch, resample dropout,
-// run forward and backward, clip, update, and zero the gradients.
+// Stepper takes training steps on one model graph: fill the batch, resample dropout, run
+// forward and backward, clip, update, zero the gradients and carry recurrent state.
 type Stepper struct {
-	net    *models.Classifier
+	net    *models.Graph
 	vm     G.VM
 	opt    optim.Optimizer
 	sched  optim.Schedule
@@ -24,9 +23,6 @@ type Stepper struct {
 	params []optim.Param
 	pcg    *rand.PCG // dropout masks; its state is checkpointed
 	rng    *rand.Rand
-	x      []float32
-	tgt    []float32
-	labels []int
 	steps  int
 }
 
@@ -39,10 +35,8 @@ type StepperConfig struct {
 }
 
 // NewStepper compiles net's training machine and creates the optimizer for its parameters.
-func NewStepper(net *models.Classifier, c StepperConfig) (*Stepper, error) {
-	s := &Stepper{net: net, sched: c.Schedule, clip: c.ClipNorm,
-		x: net.Input.Value().Data().([]float32), tgt: net.Targets.Value().Data().([]float32),
-		labels: make([]int, net.Input.Shape()[0]), pcg: rand.NewPCG(c.Seed, 0xd209)}
+func NewStepper(net *models.Graph, c StepperConfig) (*Stepper, error) {
+	s := &Stepper{net: net, sched: c.Schedule, clip: c.ClipNorm, pcg: rand.NewPCG(c.Seed, 0xd209)}
 	s.rng = rand.New(s.pcg)
 	for _, p := range net.Params() {
 		v := p.Value.Data().([]float32)
@@ -81,20 +75,21 @@ type StepResult struct {
 // ErrNonFinite is returned when the loss is NaN or infinite; the parameters are not updated.
 var ErrNonFinite = fmt.Errorf("loss is not finite")
 
-// Step trains on the examples idx of im (at most the graph's batch size; a shorter batch is
-// padded with rows that carry no weight).
-func (s *Stepper) Step(im *datasets.Images, norm datasets.Normalization, idx []int) (StepResult, error) {
-	per := len(s.x) / len(s.labels)
-	im.FillNCHW(s.x[:len(idx)*per], idx, norm)
-	clear(s.x[len(idx)*per:])
-	for i, j := range idx {
-		s.labels[i] = int(im.Labels[j])
+// Step trains on the batch that fill writes into the graph's inputs.
+func (s *Stepper) Step(fill func() error) (StepResult, error) {
+	if err := fill(); err != nil {
+		return StepResult{}, err
 	}
-	graphs.FillTargets(s.tgt, s.labels, len(idx), s.net.Targets.Shape()[1])
 	for _, m := range s.net.Scope.Masks() {
 		m.Resample(s.rng)
 	}
-	return s.run()
+	r, err := s.run()
+	if err == nil {
+		for _, st := range s.net.Scope.States() {
+			st.Carry()
+		}
+	}
+	return r, err
 }
 
 func (s *Stepper) run() (StepResult, error) {

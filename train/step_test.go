@@ -28,17 +28,17 @@ func TestStepperLearns(t *testing.T) {
 		t.Fatal(err)
 	}
 	sched, _ := optim.NewSchedule(optim.ScheduleConfig{Name: "constant"}, 1e-3, 100)
-	st, err := NewStepper(net, StepperConfig{Optimizer: optim.Config{Name: "adam", LR: 1e-3}, Schedule: sched, Seed: 1})
+	st, err := NewStepper(net.Graph, StepperConfig{Optimizer: optim.Config{Name: "adam", LR: 1e-3}, Schedule: sched, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ev, err := experiment.NewEvaluator(spec, net.Params(), 128)
+	ev, err := experiment.NewClassifierEvaluator(spec, net.Params(), 128)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ev.Close()
-	before, err := ev.Evaluate("train", im, datasets.MNISTNorm)
+	before, err := ev.EvaluateImages("train", im, datasets.MNISTNorm)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestStepperLearns(t *testing.T) {
 		for i := range idx {
 			idx[i] = (step*32 + i) % im.N
 		}
-		r, err := st.Step(im, datasets.MNISTNorm, idx)
+		r, err := st.Step(imageFill(net, im, datasets.MNISTNorm, idx))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +57,7 @@ func TestStepperLearns(t *testing.T) {
 		}
 		last = r.Loss
 	}
-	after, err := ev.Evaluate("train", im, datasets.MNISTNorm)
+	after, err := ev.EvaluateImages("train", im, datasets.MNISTNorm)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,22 +18,34 @@ type options struct {
 	json       bool
 	dataPath   string
 	batch      int
+	samples    int
+	beam       int
 }
 
 func newCommand() *cobra.Command {
 	o := &options{}
 	cmd := &cobra.Command{
 		Use:   "eval --checkpoint FILE|RUN_DIR [--split test|val|train] [--json]",
-		Short: "Report loss, accuracy and the confusion matrix of a checkpoint",
+		Short: "Report the loss and task metrics of a checkpoint on a split of its data",
 		Long: `Evaluate a trained checkpoint on a split of its data set. The checkpoint carries its
-config, so nothing else is needed; a run directory means its best checkpoint
-(checkpoints/best.safetensors). The validation split is the one training held out,
-rebuilt from the run's seed. --json prints one JSON object with split, examples, loss,
-accuracy, classes and confusion (rows: true class, columns: predicted class).
+config and vocabularies, so nothing else is needed; a run directory means its best
+checkpoint (checkpoints/best.safetensors). The validation and test splits are the ones
+training held out, rebuilt from the run's seed.
+
+What is reported depends on the task (all with split, examples and loss):
+  classifiers        accuracy and the confusion matrix (rows: true class, columns: predicted)
+  language models    next-character accuracy, perplexity and bits per character
+  pronunciation      word error rate (wer) and phoneme error rate (per) of decoded outputs,
+                     a word counting as right if it matches any of its pronunciations
+  translation        corpus BLEU-4 (sacrebleu's default 13a tokenisation) and wer
+Sequence-to-sequence models also report the teacher-forced token accuracy and print
+--samples decoded examples. --json prints one JSON object.
 
 Shell completion: eval completion bash|zsh|fish|powershell`,
 		Example: `  go run ./cmd/eval --checkpoint runs/mnist-cnn
-  go run ./cmd/eval --checkpoint runs/mnist-cnn/checkpoints/last.safetensors --split val --json`,
+  go run ./cmd/eval --checkpoint runs/mnist-cnn/checkpoints/last.safetensors --split val --json
+  go run ./cmd/eval --checkpoint runs/opticks-charlm --json
+  go run ./cmd/eval --checkpoint runs/cmudict-transformer --beam 4 --samples 10`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.OutOrStdout()) },
 	}
@@ -43,6 +55,8 @@ Shell completion: eval completion bash|zsh|fish|powershell`,
 	f.BoolVar(&o.json, "json", false, "print one JSON object instead of a table")
 	f.StringVar(&o.dataPath, "data-path", "", "read the data set from this directory instead of the run's data.path")
 	f.IntVar(&o.batch, "batch-size", 0, "examples per evaluation step (default: the run's train.eval_batch_size)")
+	f.IntVar(&o.samples, "samples", 5, "sequence-to-sequence: decoded examples to print beside the figures")
+	f.IntVar(&o.beam, "beam", 0, "sequence-to-sequence: beam width (default: the run's decode.beam; 1 = greedy)")
 	_ = cmd.RegisterFlagCompletionFunc("checkpoint", cli.CompleteCheckpoints)
 	_ = cmd.RegisterFlagCompletionFunc("split", cobra.FixedCompletions([]string{"test", "val", "train"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagDirname("data-path")
@@ -53,7 +67,7 @@ Shell completion: eval completion bash|zsh|fish|powershell`,
 type report struct {
 	Checkpoint string `json:"checkpoint"`
 	experiment.Metrics
-	Classes []string `json:"classes"`
+	Classes []string `json:"classes,omitempty"`
 }
 
 func (o *options) run(w io.Writer) error {
@@ -66,27 +80,12 @@ func (o *options) run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := experiment.OpenModel(path, o.batch)
+	m, err := experiment.OpenModel(path, o.dataPath, o.batch)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	cfg := m.Checkpoint.Config
-	if o.dataPath != "" {
-		cfg.Data.Path = o.dataPath
-	}
-	data, err := experiment.LoadImageData(cfg.Data, cfg.Seed)
-	if err != nil {
-		return err
-	}
-	if err := m.CheckData(data); err != nil {
-		return err
-	}
-	split, err := data.Split(o.split)
-	if err != nil {
-		return err
-	}
-	metrics, err := m.Evaluate(o.split, split, m.Checkpoint.Info.Norm)
+	metrics, err := m.Evaluate(o.split, experiment.EvalOptions{Decode: true, Samples: o.samples, Beam: o.beam})
 	if err != nil {
 		return err
 	}
@@ -100,7 +99,37 @@ func (o *options) run(w io.Writer) error {
 
 func printReport(w io.Writer, r report, l *experiment.Loaded) {
 	fmt.Fprintf(w, "checkpoint %s (%s, epoch %d, step %d)\n", r.Checkpoint, l.Config.Name, l.Progress.Epoch, l.Progress.Step)
-	fmt.Fprintf(w, "split      %s, %d examples\nloss       %.4f\naccuracy   %.2f%%\n\n", r.Split, r.Examples, r.Loss, 100*r.Accuracy)
+	fmt.Fprintf(w, "split      %s, %d examples\nloss       %.4f\naccuracy   %.2f%%\n", r.Split, r.Examples, r.Loss, 100*r.Accuracy)
+	switch l.Info.Kind {
+	case experiment.KindChars:
+		fmt.Fprintf(w, "perplexity %.3f\nbits/char  %.3f\n", r.Perplexity, r.BitsPerChar)
+	case experiment.KindPairs:
+		printSequences(w, r)
+	default:
+		fmt.Fprintln(w)
+		printConfusion(w, r)
+	}
+}
+
+func printSequences(w io.Writer, r report) {
+	if r.WER != nil {
+		fmt.Fprintf(w, "WER        %.2f%%\n", 100**r.WER)
+	}
+	if r.PER != nil {
+		fmt.Fprintf(w, "PER        %.2f%%\n", 100**r.PER)
+	}
+	if r.BLEU != nil {
+		fmt.Fprintf(w, "BLEU       %.2f\n", *r.BLEU)
+	}
+	if len(r.Samples) > 0 {
+		fmt.Fprintln(w, "\nexamples (source → hypothesis; reference)")
+	}
+	for _, s := range r.Samples {
+		fmt.Fprintf(w, "  %s → %s; %s\n", s.Source, s.Hypothesis, s.Reference)
+	}
+}
+
+func printConfusion(w io.Writer, r report) {
 	fmt.Fprintln(w, "confusion matrix (rows: true class, columns: predicted class)")
 	width := 6
 	for _, c := range r.Classes {

@@ -16,29 +16,53 @@ import (
 )
 
 type options struct {
-	checkpoint string
-	top        int
-	invert     string
-	json       bool
-	stdin      io.Reader
+	checkpoint  string
+	top         int
+	invert      string
+	json        bool
+	length      int
+	temperature float64
+	topK        int
+	seed        uint64
+	beam        int
+	stdin       io.Reader
 }
 
 func newCommand() *cobra.Command {
 	o := &options{}
 	cmd := &cobra.Command{
-		Use:   "predict --checkpoint FILE|RUN_DIR IMAGE...",
-		Short: "Classify your own images with a trained checkpoint",
-		Long: `Classify PNG, JPEG or GIF images with a trained image classifier and print the most
-likely classes with their probabilities. Images of any size and colour are converted to
-grey, scaled to the model's input size with their aspect ratio kept, and normalised as in
-training. MNIST-style models saw light strokes on a dark background; --invert auto (the
-default) inverts pictures whose border is mostly light, such as dark ink on white paper.
-An IMAGE of "-" reads one image from standard input.
+		Use:   "predict --checkpoint FILE|RUN_DIR INPUT...",
+		Short: "Run a trained checkpoint on your own images, sentences, prompts or words",
+		Long: `Run a trained model on your own inputs. What an INPUT is depends on the model in the
+checkpoint; an INPUT of "-" reads standard input.
+
+Image classifiers: each INPUT is a PNG, JPEG or GIF file ("-": one image). Images of any
+size and colour are converted to grey, scaled to the model's input size with their aspect
+ratio kept, and normalised as in training. MNIST-style models saw light strokes on a dark
+background; --invert auto (the default) inverts pictures whose border is mostly light.
+
+Text classifiers: each INPUT is a sentence ("-": one sentence per line). The label and its
+probability are printed. Words never seen in training count as unknown; sentences longer
+than the model's data.max_len are cut to it; an empty sentence is read as one unknown word.
+
+Language models: the INPUTs, joined by spaces, are the prompt ("-": all of standard input);
+the model writes --length more characters after it, sampling with --temperature and
+--top-k (--temperature 0: always the most likely character) from a generator seeded with
+--seed. Characters never seen in training read as unknown; an empty prompt starts from a
+line break.
+
+Sequence-to-sequence models: each INPUT is a word (pronunciation models) or a phrase
+(translation models) ("-": one per line), decoded with beam search of width --beam.
+Unknown characters or words read as unknown, inputs longer than the model's data.max_len
+are cut to it (and marked), and an empty input gives an empty output.
 
 Shell completion: predict completion bash|zsh|fish|powershell`,
 		Example: `  go run ./cmd/predict --checkpoint runs/mnist-cnn digit.png
   go run ./cmd/predict --checkpoint runs/mnist-cnn --top 1 --json scans/*.jpg
-  convert drawing.svg png:- | go run ./cmd/predict --checkpoint runs/mnist-cnn -`,
+  go run ./cmd/predict --checkpoint runs/sentiment-lstm "The food was great" "Never again."
+  go run ./cmd/predict --checkpoint runs/opticks-charlm --length 300 --temperature 0.8 "Light is"
+  go run ./cmd/predict --checkpoint runs/cmudict-transformer --beam 4 gorgonet blorptastic
+  cat words.txt | go run ./cmd/predict --checkpoint runs/cmudict-transformer -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.stdin = cmd.InOrStdin()
@@ -47,9 +71,14 @@ Shell completion: predict completion bash|zsh|fish|powershell`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint file or run directory (required)")
-	f.IntVar(&o.top, "top", 3, "number of classes to show per image")
-	f.StringVar(&o.invert, "invert", "auto", "invert dark and light: auto, always or never")
-	f.BoolVar(&o.json, "json", false, "print one JSON object per image")
+	f.IntVar(&o.top, "top", 3, "classifiers: number of classes to show per input")
+	f.StringVar(&o.invert, "invert", "auto", "image classifiers: invert dark and light: auto, always or never")
+	f.BoolVar(&o.json, "json", false, "print one JSON object per input")
+	f.IntVar(&o.length, "length", 200, "language models: characters to generate")
+	f.Float64Var(&o.temperature, "temperature", 0.8, "language models: sampling temperature; 0 = most likely character")
+	f.IntVar(&o.topK, "top-k", 0, "language models: sample among the k most likely characters; 0 = all")
+	f.Uint64Var(&o.seed, "seed", 1, "language models: seed of the sampling generator")
+	f.IntVar(&o.beam, "beam", 0, "sequence-to-sequence models: beam width (default: the run's decode.beam)")
 	_ = cmd.RegisterFlagCompletionFunc("checkpoint", cli.CompleteCheckpoints)
 	_ = cmd.RegisterFlagCompletionFunc("invert", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -67,24 +96,58 @@ type prediction struct {
 }
 
 func (o *options) run(w io.Writer, inputs []string) error {
-	inv := datasets.Invert(o.invert)
-	if inv != datasets.InvertAuto && inv != datasets.InvertAlways && inv != datasets.InvertNever {
-		return fmt.Errorf("--invert %q: want auto, always or never", o.invert)
-	}
-	if o.top < 1 {
-		return fmt.Errorf("--top must be at least 1, got %d", o.top)
+	if err := o.validate(); err != nil {
+		return err
 	}
 	path, err := cli.ResolveCheckpoint(o.checkpoint)
 	if err != nil {
 		return err
 	}
-	m, err := experiment.OpenModel(path, min(len(inputs), 64))
+	l, err := experiment.Load(path)
+	if err != nil {
+		return err
+	}
+	switch l.Info.Kind {
+	case experiment.KindImages:
+		return o.images(w, path, inputs)
+	case experiment.KindText:
+		return o.sentences(w, path, inputs)
+	case experiment.KindChars:
+		return o.generate(w, path, inputs)
+	case experiment.KindPairs:
+		return o.convert(w, path, inputs)
+	}
+	return fmt.Errorf("checkpoint %s: unknown data kind %q", path, l.Info.Kind)
+}
+
+func (o *options) validate() error {
+	inv := datasets.Invert(o.invert)
+	if inv != datasets.InvertAuto && inv != datasets.InvertAlways && inv != datasets.InvertNever {
+		return fmt.Errorf("--invert %q: want auto, always or never", o.invert)
+	}
+	switch {
+	case o.top < 1:
+		return fmt.Errorf("--top must be at least 1, got %d", o.top)
+	case o.length < 0:
+		return fmt.Errorf("--length must not be negative, got %d", o.length)
+	case !(o.temperature >= 0):
+		return fmt.Errorf("--temperature must not be negative, got %v", o.temperature)
+	case o.topK < 0:
+		return fmt.Errorf("--top-k must not be negative, got %d", o.topK)
+	case o.beam < 0:
+		return fmt.Errorf("--beam must not be negative, got %d", o.beam)
+	}
+	return nil
+}
+
+func (o *options) images(w io.Writer, path string, inputs []string) error {
+	m, l, err := experiment.OpenClassifier(path, min(len(inputs), 64))
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	info := m.Checkpoint.Info
-	pixels, err := o.readAll(inputs, info, inv)
+	info := l.Info
+	pixels, err := o.readAll(inputs, info, datasets.Invert(o.invert))
 	if err != nil {
 		return err
 	}
@@ -126,24 +189,14 @@ func (o *options) read(name string) ([]byte, error) {
 	return os.ReadFile(name)
 }
 
-func classify(m *experiment.Model, names []string, pixels [][]float32, classes []string, top int) ([]prediction, error) {
+func classify(m *experiment.ClassifierEvaluator, names []string, pixels [][]float32, classes []string, top int) ([]prediction, error) {
 	x := m.Input()
 	per := len(x) / m.Batch()
 	clear(x)
 	for i, px := range pixels {
 		copy(x[i*per:(i+1)*per], px)
 	}
-	logits, err := m.Logits()
-	if err != nil {
-		return nil, err
-	}
-	probs := make([]float64, len(classes))
-	out := make([]prediction, len(names))
-	for i, name := range names {
-		experiment.Softmax(probs, logits[i*len(classes):(i+1)*len(classes)])
-		out[i] = prediction{Input: name, Top: topK(probs, classes, top)}
-	}
-	return out, nil
+	return predictions(m, names, classes, top)
 }
 
 func topK(probs []float64, classes []string, k int) []guess {

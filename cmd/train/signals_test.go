@@ -154,24 +154,12 @@ func evaluateRun(t *testing.T, dir string) experiment.Metrics {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := experiment.OpenModel(path, 0)
+	m, err := experiment.OpenModel(path, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	cfg := m.Checkpoint.Config
-	data, err := experiment.LoadImageData(cfg.Data, cfg.Seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.CheckData(data); err != nil {
-		t.Fatal(err)
-	}
-	val, err := data.Split("val")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, err := m.Evaluate("val", val, m.Checkpoint.Info.Norm)
+	metrics, err := m.Evaluate("val", experiment.EvalOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,251 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/gorgonet/gorgonet/config"
+	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/graphs"
+	"github.com/gorgonet/gorgonet/models"
+)
+
+func init() { DataSets["opticks"] = loadCharTask }
+
+// charTask trains a character language model on one long text by truncated
+// back-propagation through time: the training span is cut into B parallel streams, batch k
+// holds the k-th chunk of max_len characters of every stream, and the LSTM state carries from
+// one chunk to the next (reset at the start of each epoch).
+type charTask struct {
+	cfg              config.Experiment
+	info             DataInfo
+	lm               models.LSTMConfig
+	train, val, test []int
+	streams          streams
+}
+
+// streams lays a sequence out as b parallel rows of length n (positions past the end are
+// unused) read in chunks of t steps; a chunk's targets are its inputs shifted by one.
+type streams struct{ b, n, t int }
+
+func newStreams(total, b, t int) streams {
+	return streams{b: b, n: (total - 1 + b - 1) / b, t: t}
+}
+
+// chunks is the number of chunks that cover a row's n−1 predictions... rounded up.
+func (s streams) chunks() int { return (s.n + s.t - 1) / s.t }
+
+// fill writes chunk k of ids into inputs (b, t) and calls target(row·t+step, next id) for every
+// position that has a next token; the rest of inputs is zero.
+func (s streams) fill(ids []int, k int, inputs []float32, target func(pos, next int)) {
+	clear(inputs)
+	for r := 0; r < s.b; r++ {
+		for j := 0; j < s.t; j++ {
+			p := r*s.n + k*s.t + j
+			if k*s.t+j >= s.n || p+1 >= len(ids) {
+				break
+			}
+			inputs[r*s.t+j] = float32(ids[p])
+			target(r*s.t+j, ids[p+1])
+		}
+	}
+}
+
+func loadCharTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
+	if cfg.Model.Kind != "lstm" {
+		return nil, fmt.Errorf("model.kind: %s data trains a language model, which needs kind lstm, not %s", cfg.Data.Name, cfg.Model.Kind)
+	}
+	text, err := datasets.LoadOpticks(cfg.Data.Path)
+	if err != nil {
+		return nil, err
+	}
+	corpus := datasets.NewCharCorpus(text, cfg.Data.ValFraction, cfg.Data.TestFraction)
+	info := DataInfo{Kind: KindChars, Vocab: corpus.Vocab, MaxLen: cfg.Data.MaxLen, Tokens: "chars"}
+	t := &charTask{cfg: cfg, train: corpus.Train, val: corpus.Val, test: corpus.Test}
+	if saved != nil {
+		if saved.Kind != KindChars || saved.Vocab == nil {
+			return nil, fmt.Errorf("data %q is a character stream; the model was trained on %s data", cfg.Data.Name, kindName(saved.Kind))
+		}
+		info = *saved
+		t.train, t.val, t.test = reencode(text, corpus, info.Vocab)
+	}
+	if cfg.Data.Limit > 0 && len(t.train) > cfg.Data.Limit {
+		t.train = t.train[:cfg.Data.Limit]
+	}
+	t.info = info
+	t.lm = CharModel(cfg.Model, info)
+	if err := t.lm.Validate(); err != nil {
+		return nil, fmt.Errorf("model.%v", err)
+	}
+	t.streams = newStreams(len(t.train), cfg.Train.BatchSize, info.MaxLen)
+	if t.streams.n < 2 {
+		return nil, fmt.Errorf("data: %d training characters are too few for train.batch_size %d", len(t.train), cfg.Train.BatchSize)
+	}
+	return t, nil
+}
+
+// reencode encodes the spans of text with a saved vocabulary (the same spans NewCharCorpus cut).
+func reencode(text string, c *datasets.CharCorpus, v *datasets.Vocab) (train, val, test []int) {
+	chars := []rune(text)
+	enc := func(rs []rune) []int {
+		ids := make([]int, len(rs))
+		for i, r := range rs {
+			ids[i] = v.ID(string(r))
+		}
+		return ids
+	}
+	a, b := len(c.Train), len(c.Train)+len(c.Val)
+	return enc(chars[:a]), enc(chars[a:b]), enc(chars[b:])
+}
+
+// CharModel is the language model the model section describes for the vocabulary of info.
+func CharModel(m config.Model, info DataInfo) models.LSTMConfig {
+	return models.LSTMConfig{Steps: info.MaxLen, Vocab: info.Vocab.Size(), Embedding: m.LSTM.Embedding,
+		Hidden: m.LSTM.Hidden, Layers: m.LSTM.Layers, Dropout: m.LSTM.Dropout, Classes: info.Vocab.Size()}
+}
+
+func (t *charTask) Info() DataInfo          { return t.info }
+func (t *charTask) Sizes() (train, val int) { return len(t.train), len(t.val) }
+
+// Batches are the chunks in order, every epoch: the state must flow from one to the next.
+func (t *charTask) Batches(int) [][]int {
+	bs := make([][]int, t.streams.chunks())
+	for k := range bs {
+		bs[k] = []int{k}
+	}
+	return bs
+}
+
+func (t *charTask) NewTrainer(seed uint64) (*Trainer, error) {
+	lm, err := models.BuildLanguageModel(t.lm, models.BuildOptions{Batch: t.streams.b, Training: true, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	x, tgt := lm.Input.Value().Data().([]float32), lm.Targets.Value().Data().([]float32)
+	v := t.lm.Vocab
+	pos := make([]int, 0, len(x))
+	next := make([]int, 0, len(x))
+	fill := func(batch []int) error {
+		if batch[0] == 0 {
+			for _, st := range lm.Scope.States() {
+				st.Reset()
+			}
+		}
+		pos, next = pos[:0], next[:0]
+		t.streams.fill(t.train, batch[0], x, func(p, n int) { pos, next = append(pos, p), append(next, n) })
+		clear(tgt)
+		w := 1 / float32(len(pos))
+		for i, p := range pos {
+			tgt[p*v+next[i]] = w
+		}
+		return nil
+	}
+	return &Trainer{Graph: lm.Graph, Fill: fill}, nil
+}
+
+func (t *charTask) NewEvaluator(params []*graphs.Param, batch int) (Evaluator, error) {
+	ev, err := NewLMEvaluator(t.lm, params, batch)
+	if err != nil {
+		return nil, err
+	}
+	return &charSplits{LMEvaluator: ev, task: t}, nil
+}
+
+// charSplits evaluates a language model on the task's spans by name.
+type charSplits struct {
+	*LMEvaluator
+	task *charTask
+}
+
+func (e *charSplits) Evaluate(split string, _ EvalOptions) (Metrics, error) {
+	var ids []int
+	switch split {
+	case "train":
+		ids = e.task.train
+	case "val":
+		ids = e.task.val
+	case "test":
+		ids = e.task.test
+	default:
+		return Metrics{}, fmt.Errorf("unknown split %q: want test, val or train", split)
+	}
+	return e.LMEvaluator.Evaluate(split, ids)
+}
+
+// LMEvaluator runs a language model's evaluation graph.
+type LMEvaluator struct {
+	lm    *models.LanguageModel
+	vm    G.VM
+	cfg   models.LSTMConfig
+	batch int
+}
+
+// NewLMEvaluator builds the evaluation graph of c with batch streams on the values of params
+// (nil: new values, to be restored from a checkpoint).
+func NewLMEvaluator(c models.LSTMConfig, params []*graphs.Param, batch int) (*LMEvaluator, error) {
+	lm, err := models.BuildLanguageModel(c, models.BuildOptions{Batch: batch, Shared: params})
+	if err != nil {
+		return nil, err
+	}
+	return &LMEvaluator{lm: lm, vm: G.NewTapeMachine(lm.Scope.Graph()), cfg: c, batch: batch}, nil
+}
+
+// Close releases the machine.
+func (e *LMEvaluator) Close() error { return e.vm.Close() }
+
+// Params are the evaluation graph's parameters.
+func (e *LMEvaluator) Params() []*graphs.Param { return e.lm.Params() }
+
+// run runs the graph once and carries the state to the next run.
+func (e *LMEvaluator) run() ([]float32, error) {
+	e.vm.Reset() // without it the machine silently does not run again
+	if err := e.vm.RunAll(); err != nil {
+		return nil, fmt.Errorf("evaluation: %w", err)
+	}
+	for _, st := range e.lm.Scope.States() {
+		st.Carry()
+	}
+	return e.lm.Logits.Value().Data().([]float32), nil
+}
+
+// Evaluate computes the mean cross-entropy per predicted token of ids, its perplexity and
+// bits per character, and next-token accuracy. The text is read as parallel streams, each
+// starting from a zero state.
+func (e *LMEvaluator) Evaluate(split string, ids []int) (Metrics, error) {
+	m := Metrics{Split: split, Examples: max(len(ids)-1, 0)}
+	if len(ids) < 2 {
+		return m, fmt.Errorf("split %s has %d tokens, too few to evaluate a language model", split, len(ids))
+	}
+	for _, st := range e.lm.Scope.States() {
+		st.Reset()
+	}
+	s := newStreams(len(ids), e.batch, e.cfg.Steps)
+	x := e.lm.Input.Value().Data().([]float32)
+	v := e.cfg.Vocab
+	var nll float64
+	var n, correct int
+	for k := 0; k < s.chunks(); k++ {
+		var pos, next []int
+		s.fill(ids, k, x, func(p, nx int) { pos, next = append(pos, p), append(next, nx) })
+		logits, err := e.run()
+		if err != nil {
+			return m, err
+		}
+		for i, p := range pos {
+			row := logits[p*v : (p+1)*v]
+			nll -= logSoftmaxAt(row, next[i])
+			if argmax(row) == next[i] {
+				correct++
+			}
+			n++
+		}
+	}
+	m.Examples = n
+	m.Loss = nll / float64(n)
+	m.Accuracy = float64(correct) / float64(n)
+	m.Perplexity = math.Exp(m.Loss)
+	m.BitsPerChar = m.Loss / math.Ln2
+	return m, nil
+}

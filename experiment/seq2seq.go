@@ -1,0 +1,363 @@
+package experiment
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+	"math"
+	"strings"
+
+	"github.com/gorgonet/gorgonet/config"
+	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/graphs"
+	"github.com/gorgonet/gorgonet/metrics"
+	"github.com/gorgonet/gorgonet/models"
+)
+
+func init() {
+	DataSets["cmudict"] = loadPairTask
+	DataSets["de-en"] = loadPairTask
+}
+
+// pairSets loads the pairs of a sequence-to-sequence data set and says what its target
+// tokens are: phonemes (scored by word and phoneme error rates) or words (scored by BLEU).
+var pairSets = map[string]func(d config.Data) ([]datasets.Pair, string, error){
+	"cmudict": func(d config.Data) ([]datasets.Pair, string, error) {
+		p, err := datasets.LoadCMUdict(d.Path)
+		return p, "phonemes", err
+	},
+	"de-en": func(d config.Data) ([]datasets.Pair, string, error) {
+		path := d.Path
+		if path == "" {
+			path = datasets.DeEnPath
+		}
+		p, err := datasets.LoadDeEn(path, d.MaxLen)
+		return p, "words", err
+	},
+}
+
+// EncodedPair is a pair as ids: the source truncated to the model's length, the target
+// without <bos>/<eos>.
+type EncodedPair struct {
+	Key      string
+	Src, Tgt []int
+}
+
+// pairTask trains an encoder-decoder Transformer with teacher forcing.
+type pairTask struct {
+	cfg              config.Experiment
+	info             DataInfo
+	tc               models.TransformerConfig
+	train, val, test []EncodedPair
+	raw              map[string][]datasets.Pair // split name → its pairs, for references
+}
+
+func loadPairTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
+	if cfg.Model.Kind != "transformer" {
+		return nil, fmt.Errorf("model.kind: %s data needs an encoder-decoder, kind transformer, not %s", cfg.Data.Name, cfg.Model.Kind)
+	}
+	pairs, tokens, err := pairSets[cfg.Data.Name](cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	tr, va, te := datasets.SplitByKey(pairs, cfg.Data.ValFraction, cfg.Data.TestFraction, cfg.Seed)
+	info := DataInfo{Kind: KindPairs, MaxLen: cfg.Data.MaxLen, TargetLen: cfg.Data.MaxLen + 1, Tokens: tokens}
+	if saved != nil {
+		if saved.Kind != KindPairs || saved.Vocab == nil || saved.TargetVocab == nil {
+			return nil, fmt.Errorf("data %q is sequence pairs; the model was trained on %s data", cfg.Data.Name, kindName(saved.Kind))
+		}
+		info = *saved
+	} else {
+		src, tgt := make([][]string, len(tr)), make([][]string, len(tr))
+		for i, p := range tr {
+			src[i], tgt[i] = p.Source, p.Target
+		}
+		info.Vocab = datasets.BuildVocab(src, cfg.Data.MinCount, 0)
+		info.TargetVocab = datasets.BuildVocab(tgt, cfg.Data.MinCount, 0)
+	}
+	t := &pairTask{cfg: cfg, info: info, raw: map[string][]datasets.Pair{"train": tr, "val": va, "test": te}}
+	t.tc = TransformerModel(cfg.Model, info)
+	if err := t.tc.Validate(); err != nil {
+		return nil, fmt.Errorf("model.%v", err)
+	}
+	t.train = t.encode(tr, true)
+	if cfg.Data.Limit > 0 && len(t.train) > cfg.Data.Limit {
+		t.train = t.train[:cfg.Data.Limit]
+	}
+	t.val, t.test = t.encode(va, false), t.encode(te, false)
+	return t, nil
+}
+
+// TransformerModel is the encoder-decoder the model section describes for the vocabularies
+// and lengths of info.
+func TransformerModel(m config.Model, info DataInfo) models.TransformerConfig {
+	tf := m.Transformer
+	return models.TransformerConfig{
+		SourceVocab: info.Vocab.Size(), TargetVocab: info.TargetVocab.Size(),
+		SourceLen: info.MaxLen, TargetLen: info.TargetLen,
+		Layer: graphs.LayerConfig{Dim: tf.Dim, Heads: tf.Heads, FF: tf.FF, Dropout: tf.Dropout,
+			Activation: tf.Activation, NormFirst: tf.NormFirst},
+		EncoderLayers: tf.EncoderLayers, DecoderLayers: tf.DecoderLayers,
+	}
+}
+
+// encode turns pairs into ids. Training leaves out pairs too long for the model (they are
+// counted in the log); evaluation truncates their sources and keeps them, so they count as
+// errors where the model cannot produce them.
+func (t *pairTask) encode(pairs []datasets.Pair, training bool) []EncodedPair {
+	out := make([]EncodedPair, 0, len(pairs))
+	for _, p := range pairs {
+		if training && (len(p.Source) > t.info.MaxLen || len(p.Target) >= t.info.TargetLen || len(p.Source) == 0) {
+			continue
+		}
+		out = append(out, EncodedPair{Key: p.Key, Src: EncodeSource(t.info.Vocab, p.Source, t.info.MaxLen), Tgt: t.info.TargetVocab.Encode(p.Target)})
+	}
+	return out
+}
+
+// EncodeSource maps source tokens to ids (unknown ones to <unk>), truncated to maxLen; an
+// empty source becomes a single <unk>.
+func EncodeSource(v *datasets.Vocab, toks []string, maxLen int) []int {
+	ids := v.Encode(toks)
+	if len(ids) > maxLen {
+		ids = ids[:maxLen]
+	}
+	if len(ids) == 0 {
+		ids = []int{datasets.UnkID}
+	}
+	return ids
+}
+
+func (t *pairTask) Info() DataInfo          { return t.info }
+func (t *pairTask) Sizes() (train, val int) { return len(t.train), len(t.val) }
+func (t *pairTask) Batches(epoch int) [][]int {
+	return datasets.Batches(datasets.EpochOrder(len(t.train), t.cfg.Seed, epoch), t.cfg.Train.BatchSize)
+}
+
+func (t *pairTask) NewTrainer(seed uint64) (*Trainer, error) {
+	m, err := models.BuildSeq2Seq(t.tc, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	f := newPairFiller(m, t.tc)
+	fill := func(idx []int) error {
+		f.fill(t.train, idx, t.cfg.Train.LabelSmoothing)
+		return nil
+	}
+	return &Trainer{Graph: m.Graph, Fill: fill}, nil
+}
+
+// pairFiller writes pairs into a Seq2Seq graph's inputs.
+type pairFiller struct {
+	src, mask, tgtIn, targets []float32
+	s, t, v                   int
+}
+
+func newPairFiller(m *models.Seq2Seq, c models.TransformerConfig) *pairFiller {
+	return &pairFiller{src: m.Source.Value().Data().([]float32), mask: m.SourceMask.Value().Data().([]float32),
+		tgtIn: m.TargetIn.Value().Data().([]float32), targets: m.Targets.Value().Data().([]float32),
+		s: c.SourceLen, t: c.TargetLen, v: c.TargetVocab}
+}
+
+// fill writes pairs idx of data: sources and their mask, decoder inputs <bos> y1 … yn, and
+// target rows for y1 … yn <eos> weighted 1/(target tokens in the batch), smoothed by eps as
+// F.cross_entropy's label_smoothing. Targets longer than the graph are cut (evaluation).
+func (f *pairFiller) fill(data []EncodedPair, idx []int, eps float64) {
+	clear(f.src)
+	clear(f.mask)
+	clear(f.tgtIn)
+	clear(f.targets)
+	tokens := 0
+	for _, j := range idx {
+		tokens += min(len(data[j].Tgt)+1, f.t)
+	}
+	w := 1 / float64(tokens)
+	for r, j := range idx {
+		p := data[j]
+		for k, id := range p.Src {
+			f.src[r*f.s+k], f.mask[r*f.s+k] = float32(id), 1
+		}
+		f.tgtIn[r*f.t] = datasets.BosID
+		for k := 0; k < min(len(p.Tgt)+1, f.t); k++ {
+			next := datasets.EosID
+			if k < len(p.Tgt) {
+				next = p.Tgt[k]
+				if k+1 < f.t {
+					f.tgtIn[r*f.t+k+1] = float32(next)
+				}
+			}
+			row := f.targets[(r*f.t+k)*f.v:][:f.v]
+			if eps > 0 {
+				for c := range row {
+					row[c] = float32(w * eps / float64(f.v))
+				}
+			}
+			row[next] += float32(w * (1 - eps))
+		}
+	}
+}
+
+func (t *pairTask) NewEvaluator(params []*graphs.Param, batch int) (Evaluator, error) {
+	m, err := models.BuildSeq2Seq(t.tc, models.BuildOptions{Batch: batch, Shared: params})
+	if err != nil {
+		return nil, err
+	}
+	return &pairEvaluator{task: t, m: m, batch: batch, fill: newPairFiller(m, t.tc), vm: newMachine(m.Graph)}, nil
+}
+
+// pairEvaluator scores a sequence-to-sequence model: teacher-forced loss and token accuracy
+// always, and with decoding the error rates or BLEU of its outputs.
+type pairEvaluator struct {
+	task  *pairTask
+	m     *models.Seq2Seq
+	batch int
+	fill  *pairFiller
+	vm    G.VM
+}
+
+func (e *pairEvaluator) Params() []*graphs.Param { return e.m.Params() }
+
+func (e *pairEvaluator) Close() error { return e.vm.Close() }
+
+func (e *pairEvaluator) Evaluate(split string, o EvalOptions) (Metrics, error) {
+	var data []EncodedPair
+	switch split {
+	case "train":
+		data = e.task.train
+	case "val":
+		data = e.task.val
+	case "test":
+		data = e.task.test
+	default:
+		return Metrics{}, fmt.Errorf("unknown split %q: want test, val or train", split)
+	}
+	m, err := e.teacherForced(split, data)
+	if err != nil || !o.Decode {
+		return m, err
+	}
+	return m, e.decode(&m, data, o)
+}
+
+// teacherForced computes the mean cross-entropy per target token (<eos> included) and the
+// share of target tokens predicted right given the true prefix.
+func (e *pairEvaluator) teacherForced(split string, data []EncodedPair) (Metrics, error) {
+	m := Metrics{Split: split, Examples: len(data)}
+	v, t := e.task.tc.TargetVocab, e.task.tc.TargetLen
+	var nll float64
+	var n, correct int
+	idx := make([]int, 0, e.batch)
+	for start := 0; start < len(data); start += e.batch {
+		idx = idx[:0]
+		for i := start; i < min(start+e.batch, len(data)); i++ {
+			idx = append(idx, i)
+		}
+		e.fill.fill(data, idx, 0)
+		e.vm.Reset() // without it the machine silently does not run again
+		if err := e.vm.RunAll(); err != nil {
+			return m, fmt.Errorf("evaluation: %w", err)
+		}
+		logits := e.m.Logits.Value().Data().([]float32)
+		for r, j := range idx {
+			tgt := data[j].Tgt
+			for k := 0; k < min(len(tgt)+1, t); k++ {
+				next := datasets.EosID
+				if k < len(tgt) {
+					next = tgt[k]
+				}
+				row := logits[(r*t+k)*v:][:v]
+				nll -= logSoftmaxAt(row, next)
+				if argmax(row) == next {
+					correct++
+				}
+				n++
+			}
+		}
+	}
+	if n > 0 {
+		m.Loss, m.Accuracy = nll/float64(n), float64(correct)/float64(n)
+		m.Perplexity = math.Exp(m.Loss)
+	}
+	return m, nil
+}
+
+// decode translates every distinct source of data and scores the outputs against all the
+// references of its key.
+func (e *pairEvaluator) decode(m *Metrics, data []EncodedPair, o EvalOptions) error {
+	beam := e.task.cfg.Decode.Beam
+	if o.Beam > 0 {
+		beam = o.Beam
+	}
+	tr, err := models.NewTranslator(e.task.tc, e.m.Params(), e.batch, beam)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	keys, srcs, refs := groupByKey(data)
+	hyps := make([][]int, 0, len(keys))
+	for start := 0; start < len(srcs); start += e.batch {
+		out, err := tr.Translate(srcs[start:min(start+e.batch, len(srcs))], e.task.cfg.Decode.LengthPenalty)
+		if err != nil {
+			return err
+		}
+		hyps = append(hyps, out...)
+	}
+	tv := e.task.info.TargetVocab
+	var rates metrics.ErrorRates
+	var hypText []string
+	refStreams := [][]string{}
+	for i, h := range hyps {
+		words := tv.Decode(h)
+		var rs [][]string
+		for _, r := range refs[i] {
+			rs = append(rs, tv.Decode(r))
+		}
+		rates.Add(words, rs)
+		hypText = append(hypText, strings.Join(words, " "))
+		for k, r := range rs {
+			for len(refStreams) <= k {
+				refStreams = append(refStreams, make([]string, len(hyps)))
+			}
+			refStreams[k][i] = strings.Join(r, " ")
+		}
+		if i < o.Samples {
+			m.Samples = append(m.Samples, Sample{Source: keys[i], Reference: joinRefs(rs), Hypothesis: strings.Join(words, " ")})
+		}
+	}
+	m.Examples = len(hyps)
+	wer := rates.WER()
+	m.WER = &wer
+	if e.task.info.Tokens == "phonemes" {
+		per := rates.PER()
+		m.PER = &per
+		return nil
+	}
+	b, err := metrics.CorpusBLEUMultiRef(hypText, refStreams)
+	if err != nil {
+		return err
+	}
+	m.BLEU = &b.Score
+	return nil
+}
+
+// groupByKey lists each key once, in first-seen order, with its source and every target.
+func groupByKey(data []EncodedPair) (keys []string, srcs [][]int, refs [][][]int) {
+	at := map[string]int{}
+	for _, p := range data {
+		i, ok := at[p.Key]
+		if !ok {
+			i = len(keys)
+			at[p.Key] = i
+			keys, srcs, refs = append(keys, p.Key), append(srcs, p.Src), append(refs, nil)
+		}
+		refs[i] = append(refs[i], p.Tgt)
+	}
+	return keys, srcs, refs
+}
+
+func joinRefs(rs [][]string) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = strings.Join(r, " ")
+	}
+	return strings.Join(parts, " | ")
+}

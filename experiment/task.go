@@ -1,0 +1,112 @@
+package experiment
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gorgonet/gorgonet/config"
+	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/graphs"
+	"github.com/gorgonet/gorgonet/models"
+)
+
+// Task is an experiment's data joined to its model: everything the training loop needs
+// besides the optimizer. Each kind of data (images, labelled text, a character stream,
+// sequence pairs) has one.
+type Task interface {
+	// Info describes the data for checkpoints: shapes, classes, vocabularies.
+	Info() DataInfo
+	// Sizes are the numbers of training and validation examples.
+	Sizes() (train, val int)
+	// Batches lists the training batches of epoch as example indices (chunk numbers for a
+	// stream); the order depends only on the seed and the epoch.
+	Batches(epoch int) [][]int
+	// NewTrainer builds the training graph, parameters initialised from seed.
+	NewTrainer(seed uint64) (*Trainer, error)
+	// NewEvaluator builds an evaluation graph on the values of params (nil: new values, to
+	// be restored from a checkpoint) running batch examples at a time.
+	NewEvaluator(params []*graphs.Param, batch int) (Evaluator, error)
+}
+
+// Trainer is a training graph and the function that writes a batch into its inputs.
+type Trainer struct {
+	Graph *models.Graph
+	Fill  func(batch []int) error
+}
+
+// Evaluator computes a model's metrics on a split of its task's data.
+type Evaluator interface {
+	Evaluate(split string, o EvalOptions) (Metrics, error)
+	Params() []*graphs.Param
+	Close() error
+}
+
+// EvalOptions are the choices of one evaluation.
+type EvalOptions struct {
+	// Decode runs the full decoder on sequence-to-sequence tasks (word and phoneme error
+	// rates, BLEU); without it they report the teacher-forced loss and token accuracy only,
+	// which is what validation during training needs.
+	Decode bool
+	// Samples is the number of examples (source, reference, hypothesis) to include.
+	Samples int
+	// Beam overrides the configured beam width when > 0.
+	Beam int
+}
+
+// Metrics are a model's results on one split. Which fields are set depends on the task.
+type Metrics struct {
+	Split     string  `json:"split"`
+	Examples  int     `json:"examples"`
+	Loss      float64 `json:"loss"`     // mean cross-entropy per example (classifiers) or per token
+	Accuracy  float64 `json:"accuracy"` // fraction in [0, 1]: of examples, or of tokens for sequences
+	Confusion [][]int `json:"confusion,omitempty"`
+
+	Perplexity  float64 `json:"perplexity,omitempty"`    // language models: exp(loss)
+	BitsPerChar float64 `json:"bits_per_char,omitempty"` // character language models: loss / ln 2
+
+	WER     *float64 `json:"wer,omitempty"`  // sequence-to-sequence: fraction of outputs not equal to a reference
+	PER     *float64 `json:"per,omitempty"`  // G2P: phoneme edit distance / reference length
+	BLEU    *float64 `json:"bleu,omitempty"` // translation: corpus BLEU-4, 0–100
+	Samples []Sample `json:"samples,omitempty"`
+}
+
+// Sample is one decoded example shown beside the metrics.
+type Sample struct {
+	Source     string `json:"source"`
+	Reference  string `json:"reference"`
+	Hypothesis string `json:"hypothesis"`
+}
+
+// TaskLoader loads the data an experiment names and joins it to its model. saved is the
+// data description of a checkpoint when evaluating one (its vocabularies are reused), nil
+// when training from scratch.
+type TaskLoader func(cfg config.Experiment, saved *DataInfo) (Task, error)
+
+// DataSets lists the data sets by the name used in configs (data.name).
+var DataSets = map[string]TaskLoader{}
+
+func init() {
+	for name := range datasets.ImageSets {
+		DataSets[name] = loadImageTask
+	}
+}
+
+// LoadTask loads the task of cfg; see TaskLoader for saved.
+func LoadTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
+	load, ok := DataSets[cfg.Data.Name]
+	if !ok {
+		return nil, fmt.Errorf("data.name: unknown data set %q (known: %s)", cfg.Data.Name, strings.Join(sortedKeys(DataSets), ", "))
+	}
+	return load(cfg, saved)
+}
+
+// checkSaved refuses evaluation data that does not fit the model a checkpoint holds.
+func checkSaved(saved *DataInfo, got DataInfo, name string) error {
+	if saved == nil {
+		return nil
+	}
+	if saved.Kind != got.Kind || saved.Input != got.Input || len(saved.Classes) != len(got.Classes) {
+		return fmt.Errorf("data %q has %d classes of %v inputs; the model expects %d classes of %v", name, len(got.Classes), got.Input, len(saved.Classes), saved.Input)
+	}
+	return nil
+}

@@ -1,0 +1,192 @@
+package experiment
+
+import (
+	"fmt"
+
+	"github.com/gorgonet/gorgonet/config"
+	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/graphs"
+	"github.com/gorgonet/gorgonet/models"
+)
+
+func init() { DataSets["sentiment"] = loadTextTask }
+
+// Sentence is a sentence encoded for a text classifier.
+type Sentence struct {
+	IDs   []int // at most MaxLen ids, never empty
+	Label int
+}
+
+// EncodeText turns text into at most maxLen token ids of vocab: longer texts are truncated,
+// words never seen in training become <unk>, and a text without tokens becomes a single
+// <unk>, so every input has at least one real step.
+func EncodeText(vocab *datasets.Vocab, text string, maxLen int) []int {
+	ids := vocab.Encode(datasets.Tokenize(text))
+	if len(ids) > maxLen {
+		ids = ids[:maxLen]
+	}
+	if len(ids) == 0 {
+		ids = []int{datasets.UnkID}
+	}
+	return ids
+}
+
+// FillSentences writes the sentences into (B, T) id and mask buffers; rows past
+// len(sentences) and steps past a sentence's end are padding.
+func FillSentences(ids, mask []float32, sentences [][]int, steps int) {
+	clear(ids)
+	clear(mask)
+	for r, s := range sentences {
+		for t, id := range s {
+			ids[r*steps+t] = float32(id)
+			mask[r*steps+t] = 1
+		}
+	}
+}
+
+// textTask classifies sentences.
+type textTask struct {
+	cfg               config.Experiment
+	info              DataInfo
+	spec              models.Spec
+	train, val, test  []Sentence
+	batchIDs, batchSz [][]int
+}
+
+func loadTextTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
+	set, err := datasets.LoadSentiment(cfg.Data.Path)
+	if err != nil {
+		return nil, err
+	}
+	tr, va, te := datasets.Split3(len(set.Examples), cfg.Data.ValFraction, cfg.Data.TestFraction, cfg.Seed)
+	if cfg.Data.Limit > 0 && len(tr) > cfg.Data.Limit {
+		tr = tr[:cfg.Data.Limit]
+	}
+	info := DataInfo{Kind: KindText, Classes: set.Classes, MaxLen: cfg.Data.MaxLen, Tokens: "words"}
+	if saved != nil {
+		if saved.Kind != KindText || saved.Vocab == nil {
+			return nil, fmt.Errorf("data %q is text; the model was trained on %s data", cfg.Data.Name, kindName(saved.Kind))
+		}
+		info.Vocab, info.MaxLen = saved.Vocab, saved.MaxLen
+	} else {
+		docs := make([][]string, len(tr))
+		for i, j := range tr {
+			docs[i] = datasets.Tokenize(set.Examples[j].Text)
+		}
+		info.Vocab = datasets.BuildVocab(docs, cfg.Data.MinCount, 0)
+	}
+	spec, err := ModelSpec(cfg.Model, info)
+	if err != nil {
+		return nil, err
+	}
+	t := &textTask{cfg: cfg, info: info, spec: spec}
+	encode := func(idx []int) []Sentence {
+		out := make([]Sentence, len(idx))
+		for i, j := range idx {
+			ex := set.Examples[j]
+			out[i] = Sentence{IDs: EncodeText(info.Vocab, ex.Text, info.MaxLen), Label: ex.Label}
+		}
+		return out
+	}
+	t.train, t.val, t.test = encode(tr), encode(va), encode(te)
+	return t, nil
+}
+
+func kindName(k string) string {
+	if k == KindImages {
+		return "image"
+	}
+	return k
+}
+
+func (t *textTask) Info() DataInfo          { return t.info }
+func (t *textTask) Sizes() (train, val int) { return len(t.train), len(t.val) }
+func (t *textTask) Batches(epoch int) [][]int {
+	return datasets.Batches(datasets.EpochOrder(len(t.train), t.cfg.Seed, epoch), t.cfg.Train.BatchSize)
+}
+
+func (t *textTask) split(name string) ([]Sentence, error) {
+	switch name {
+	case "train":
+		return t.train, nil
+	case "val":
+		return t.val, nil
+	case "test":
+		return t.test, nil
+	}
+	return nil, fmt.Errorf("unknown split %q: want test, val or train", name)
+}
+
+func (t *textTask) NewTrainer(seed uint64) (*Trainer, error) {
+	b := t.cfg.Train.BatchSize
+	net, err := models.BuildClassifier(t.spec, models.BuildOptions{Batch: b, Training: true, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	ids, mask := net.Input.Value().Data().([]float32), net.Mask.Value().Data().([]float32)
+	tgt := net.Targets.Value().Data().([]float32)
+	labels, rows := make([]int, b), make([][]int, 0, b)
+	fill := func(idx []int) error {
+		rows = rows[:0]
+		for i, j := range idx {
+			rows = append(rows, t.train[j].IDs)
+			labels[i] = t.train[j].Label
+		}
+		FillSentences(ids, mask, rows, t.info.MaxLen)
+		graphs.FillTargets(tgt, labels, len(idx), t.spec.Classes)
+		return nil
+	}
+	return &Trainer{Graph: net.Graph, Fill: fill}, nil
+}
+
+func (t *textTask) NewEvaluator(params []*graphs.Param, batch int) (Evaluator, error) {
+	ev, err := NewClassifierEvaluator(t.spec, params, batch)
+	if err != nil {
+		return nil, err
+	}
+	return &textSplits{ClassifierEvaluator: ev, task: t}, nil
+}
+
+// textSplits evaluates a text classifier on the task's splits by name.
+type textSplits struct {
+	*ClassifierEvaluator
+	task *textTask
+}
+
+func (e *textSplits) Evaluate(split string, _ EvalOptions) (Metrics, error) {
+	data, err := e.task.split(split)
+	if err != nil {
+		return Metrics{}, err
+	}
+	rows := make([][]int, 0, e.Batch())
+	fill := func(idx []int) {
+		rows = rows[:0]
+		for _, i := range idx {
+			rows = append(rows, data[i].IDs)
+		}
+		FillSentences(e.Input(), e.Mask(), rows, e.task.info.MaxLen)
+	}
+	return e.ClassifierEvaluator.Evaluate(split, len(data), len(e.task.info.Classes), fill, func(i int) int { return data[i].Label })
+}
+
+// OpenClassifier loads a classifier's checkpoint (images or text) for predictions on new
+// inputs: no data set is loaded.
+func OpenClassifier(path string, batch int) (*ClassifierEvaluator, *Loaded, error) {
+	l, err := Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	spec, err := ModelSpec(l.Config.Model, l.Info)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	ev, err := NewClassifierEvaluator(spec, nil, batch)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := l.RestoreParams(ev.Params()); err != nil {
+		ev.Close()
+		return nil, nil, err
+	}
+	return ev, l, nil
+}

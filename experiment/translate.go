@@ -1,0 +1,97 @@
+package experiment
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/models"
+)
+
+// Translator converts a user's words or phrases with a trained sequence-to-sequence model:
+// spellings to pronunciations, or German to English.
+type Translator struct {
+	tr    *models.Translator
+	m     *models.Seq2Seq
+	info  DataInfo
+	alpha float64
+}
+
+// Conversion is one input and the model's output.
+type Conversion struct {
+	Input     string `json:"input"`
+	Output    string `json:"output"`
+	Truncated bool   `json:"truncated,omitempty"` // the input had more tokens than the model reads
+}
+
+// OpenTranslator loads a sequence-to-sequence checkpoint for decoding batch inputs at a time
+// with the given beam width (0: the run's decode.beam).
+func OpenTranslator(path string, batch, beam int) (*Translator, *Loaded, error) {
+	l, err := Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if l.Info.Kind != KindPairs || l.Info.Vocab == nil || l.Info.TargetVocab == nil {
+		return nil, nil, fmt.Errorf("checkpoint %s holds a %s model, not a sequence-to-sequence model", path, kindName(l.Info.Kind))
+	}
+	c := TransformerModel(l.Config.Model, l.Info)
+	m, err := models.BuildSeq2Seq(c, models.BuildOptions{Batch: 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := l.RestoreParams(m.Params()); err != nil {
+		return nil, nil, err
+	}
+	if beam <= 0 {
+		beam = l.Config.Decode.Beam
+	}
+	tr, err := models.NewTranslator(c, m.Params(), batch, beam)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Translator{tr: tr, m: m, info: l.Info, alpha: l.Config.Decode.LengthPenalty}, l, nil
+}
+
+// Close releases the graphs.
+func (t *Translator) Close() error { return t.tr.Close() }
+
+// SourceTokens splits a user's input as the training sources were split: a word into its
+// lower-case characters (pronunciations), a phrase into lower-case word tokens (translation).
+func SourceTokens(info DataInfo, input string) []string {
+	if info.Tokens != "phonemes" {
+		return datasets.Tokenize(input)
+	}
+	var toks []string
+	for _, r := range strings.ToLower(strings.TrimSpace(input)) {
+		toks = append(toks, string(r))
+	}
+	return toks
+}
+
+// Convert decodes every input. An input without tokens gives an empty output; characters or
+// words never seen in training read as <unk>; inputs longer than the model's max_len are cut.
+func (t *Translator) Convert(inputs []string) ([]Conversion, error) {
+	out := make([]Conversion, len(inputs))
+	var srcs [][]int
+	var at []int
+	for i, in := range inputs {
+		out[i].Input = in
+		toks := SourceTokens(t.info, in)
+		if len(toks) == 0 {
+			continue
+		}
+		out[i].Truncated = len(toks) > t.info.MaxLen
+		srcs, at = append(srcs, EncodeSource(t.info.Vocab, toks, t.info.MaxLen)), append(at, i)
+	}
+	for start := 0; start < len(srcs); start += t.tr.Batch() {
+		end := min(start+t.tr.Batch(), len(srcs))
+		hyps, err := t.tr.Translate(srcs[start:end], t.alpha)
+		if err != nil {
+			return nil, err
+		}
+		for k, h := range hyps {
+			out[at[start+k]].Output = strings.Join(t.info.TargetVocab.Decode(h), " ")
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,165 @@
+package models
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/gorgonet/gorgonet/graphs"
+)
+
+// TransformerConfig sizes a Transformer: the encoder-decoder of torch.nn.Transformer with
+// token embeddings and an output layer (sequence pairs), or its encoder alone with mean
+// pooling and a linear layer (classification).
+type TransformerConfig struct {
+	SourceVocab, TargetVocab int // TargetVocab 0 for the encoder-only classifier
+	SourceLen, TargetLen     int // tokens per source and per decoder input
+	Layer                    graphs.LayerConfig
+	EncoderLayers            int
+	DecoderLayers            int
+	Classes                  int // encoder-only classifier outputs
+}
+
+// Validate reports the first size that cannot build a model.
+func (c TransformerConfig) Validate() error {
+	switch {
+	case c.SourceVocab < 1 || c.SourceLen < 1:
+		return fmt.Errorf("source vocabulary %d and length %d must be > 0", c.SourceVocab, c.SourceLen)
+	case c.TargetVocab > 0 && c.TargetLen < 1:
+		return fmt.Errorf("target length must be > 0, got %d", c.TargetLen)
+	case c.TargetVocab > 0 && c.DecoderLayers < 1:
+		return fmt.Errorf("transformer.decoder_layers must be > 0 for sequence pairs, got %d", c.DecoderLayers)
+	case c.TargetVocab == 0 && c.Classes < 1:
+		return fmt.Errorf("classes must be > 0, got %d", c.Classes)
+	case c.EncoderLayers < 1:
+		return fmt.Errorf("transformer.encoder_layers must be > 0, got %d", c.EncoderLayers)
+	case c.Layer.Dim%2 != 0:
+		return fmt.Errorf("transformer.dim must be even, got %d", c.Layer.Dim)
+	}
+	if err := c.Layer.Validate(); err != nil {
+		return fmt.Errorf("transformer: %v", err)
+	}
+	return nil
+}
+
+// embed is emb(ids)·√d + sinusoidal positions, as the reference Seq2SeqTransformer.
+func embed(s *graphs.Scope, ids *G.Node, vocab, d int) *G.Node {
+	e := graphs.Embedding(s, ids, vocab, d) // (B, T, d)
+	scale := G.NewConstant(math.Sqrt(float64(d)))
+	if s.Dtype() == tensor.Float32 {
+		scale = G.NewConstant(float32(math.Sqrt(float64(d))))
+	}
+	return graphs.PositionalEncoding(must(G.Mul(e, scale)))
+}
+
+// encode embeds the source and runs the encoder: (B, S) ids → memory (B, S, d).
+func encode(s *graphs.Scope, src, srcMask *G.Node, c TransformerConfig, prefix string, finalNorm bool) *G.Node {
+	x := embed(s.Sub("src_emb"), src, c.SourceVocab, c.Layer.Dim)
+	return graphs.Encoder(s.Sub(prefix), x, c.EncoderLayers, c.Layer, srcMask, finalNorm)
+}
+
+// decode embeds the decoder input and runs the decoder and output layer: logits (B·T, V).
+func decode(s *graphs.Scope, tgtIn, memory, srcMask *G.Node, c TransformerConfig, batch int) *G.Node {
+	y := embed(s.Sub("tgt_emb"), tgtIn, c.TargetVocab, c.Layer.Dim)
+	// Causal self-attention keeps every real position from seeing the padding after it, so
+	// the decoder needs no target padding mask; padded positions carry no loss.
+	h := graphs.Decoder(s.Sub("tf.decoder"), y, memory, c.DecoderLayers, c.Layer, nil, srcMask, true)
+	h = must(G.Reshape(h, tensor.Shape{batch * c.TargetLen, c.Layer.Dim}))
+	return graphs.Linear(s.Sub("out"), h, c.TargetVocab)
+}
+
+// Seq2Seq is a built encoder-decoder training (or teacher-forced evaluation) graph.
+// Parameter names follow the reference Seq2SeqTransformer: src_emb, tgt_emb, tf (an
+// nn.Transformer) and out.
+type Seq2Seq struct {
+	*Graph
+	Source     *G.Node // (B, S) source ids
+	SourceMask *G.Node // (B, S) 1 for real tokens
+	TargetIn   *G.Node // (B, T) <bos> y1 … yn, padded
+	Targets    *G.Node // (B·T, V) weighted (optionally smoothed) distributions of y1 … yn <eos>
+	Logits     *G.Node // (B·T, V)
+}
+
+// BuildSeq2Seq builds the teacher-forced graph of c; training graphs also have the loss.
+func BuildSeq2Seq(c TransformerConfig, o BuildOptions) (*Seq2Seq, error) {
+	m := &Seq2Seq{}
+	g, err := build(o, func(s *graphs.Scope) *G.Node {
+		m.Source = s.Input("source", o.Batch, c.SourceLen)
+		m.SourceMask = s.Input("source_mask", o.Batch, c.SourceLen)
+		m.TargetIn = s.Input("target_in", o.Batch, c.TargetLen)
+		memory := encode(s, m.Source, m.SourceMask, c, "tf.encoder", true)
+		m.Logits = decode(s, m.TargetIn, memory, m.SourceMask, c, o.Batch)
+		m.Targets = s.Input("targets", o.Batch*c.TargetLen, c.TargetVocab)
+		if !o.Training {
+			return nil
+		}
+		return graphs.SoftmaxCrossEntropy(m.Logits, m.Targets)
+	})
+	if err != nil {
+		return nil, err
+	}
+	m.Graph = g
+	return m, nil
+}
+
+// EncoderGraph is the encoder half of a Seq2Seq for decoding: source → memory.
+type EncoderGraph struct {
+	*Graph
+	Source, SourceMask *G.Node
+	Memory             *G.Node // (B, S, d)
+}
+
+// BuildEncoder builds the encoder of c on shared parameter values.
+func BuildEncoder(c TransformerConfig, o BuildOptions) (*EncoderGraph, error) {
+	e := &EncoderGraph{}
+	g, err := build(o, func(s *graphs.Scope) *G.Node {
+		e.Source = s.Input("source", o.Batch, c.SourceLen)
+		e.SourceMask = s.Input("source_mask", o.Batch, c.SourceLen)
+		e.Memory = encode(s, e.Source, e.SourceMask, c, "tf.encoder", true)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.Graph = g
+	return e, nil
+}
+
+// DecoderGraph is the decoder half of a Seq2Seq for decoding: memory and a target prefix →
+// the next-token logits at every position.
+type DecoderGraph struct {
+	*Graph
+	Memory, SourceMask, TargetIn *G.Node
+	Logits                       *G.Node // (B·T, V)
+}
+
+// BuildDecoder builds the decoder of c on shared parameter values.
+func BuildDecoder(c TransformerConfig, o BuildOptions) (*DecoderGraph, error) {
+	d := &DecoderGraph{}
+	g, err := build(o, func(s *graphs.Scope) *G.Node {
+		d.Memory = s.Input("memory", o.Batch, c.SourceLen, c.Layer.Dim)
+		d.SourceMask = s.Input("source_mask", o.Batch, c.SourceLen)
+		d.TargetIn = s.Input("target_in", o.Batch, c.TargetLen)
+		d.Logits = decode(s, d.TargetIn, d.Memory, d.SourceMask, c, o.Batch)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.Graph = g
+	return d, nil
+}
+
+// TransformerSpec is the encoder-only classifier of the benchmark suite's tfenc model:
+// emb·√d + positions, nn.TransformerEncoder (no final norm), mean over the real tokens, fc.
+// Parameter names: emb, enc.layers.i.*, fc.
+func TransformerSpec(c TransformerConfig) Spec {
+	build := func(s *graphs.Scope, x, mask *G.Node) *G.Node {
+		h := embed(s.Sub("emb"), x, c.SourceVocab, c.Layer.Dim)
+		h = graphs.Encoder(s.Sub("enc"), h, c.EncoderLayers, c.Layer, mask, false) // (B, S, d)
+		return graphs.Linear(s.Sub("fc"), graphs.MeanPool(h, mask), c.Classes)
+	}
+	return Spec{Build: build, Example: []int{c.SourceLen}, Masked: true, Classes: c.Classes}
+}
