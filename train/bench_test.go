@@ -1,6 +1,9 @@
 package train
 
 import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
 	"math/rand/v2"
 	"testing"
 
@@ -60,4 +63,102 @@ func imageFill(net *models.Classifier, im *datasets.Images, norm datasets.Normal
 		graphs.FillTargets(tgt, labels, len(idx), net.Targets.Shape()[1])
 		return nil
 	}
+}
+
+// benchStep times training steps of g on inputs filled once with random data, as the
+// PyTorch reference does: forward + backward + Adam.
+func benchStep(b *testing.B, g *models.Graph) {
+	sched, _ := optim.NewSchedule(optim.ScheduleConfig{Name: "constant"}, 1e-3, b.N)
+	st, err := NewStepper(g, StepperConfig{Optimizer: optim.Config{Name: "adam", LR: 1e-3}, Schedule: sched})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := st.Step(func() error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+}
+
+// randomClassifierInputs fills x with values from fn, the mask (if any) with ones and the
+// targets with the weighted one-hot rows of random labels.
+func randomClassifierInputs(net *models.Classifier, r *rand.Rand, fn func() float32) {
+	for i, x := 0, net.Input.Value().Data().([]float32); i < len(x); i++ {
+		x[i] = fn()
+	}
+	if net.Mask != nil {
+		for i, m := 0, net.Mask.Value().Data().([]float32); i < len(m); i++ {
+			m[i] = 1
+		}
+	}
+	batch, classes := net.Targets.Shape()[0], net.Targets.Shape()[1]
+	labels := make([]int, batch)
+	for i := range labels {
+		labels[i] = r.IntN(classes)
+	}
+	graphs.FillTargets(net.Targets.Value().Data().([]float32), labels, batch, classes)
+}
+
+// BenchmarkLSTMStep times the "lstm1" and "lstm2" steps of DESIGN.md's suite: an LSTM of 1 or
+// 2 layers, hidden 128, over 28 steps of 28 values, fc →10 on the last step, batch 64.
+// Compare with `pytorch_reference.py --models lstm1,lstm2` in the same session.
+func BenchmarkLSTMStep(b *testing.B) {
+	for _, layers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("lstm%d", layers), func(b *testing.B) {
+			c := models.LSTMConfig{Steps: 28, Features: 28, Hidden: 128, Layers: layers, Classes: 10}
+			net, err := models.BuildClassifier(models.LSTMSpec(c), models.BuildOptions{Batch: 64, Training: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(0, 0))
+			randomClassifierInputs(net, r, func() float32 { return float32(r.NormFloat64()) })
+			benchStep(b, net.Graph)
+		})
+	}
+}
+
+// benchLayer is the Transformer layer size of the suite: d 64, 4 heads, ff 256, no dropout.
+var benchLayer = graphs.LayerConfig{Dim: 64, Heads: 4, FF: 256}
+
+// BenchmarkTransformerStep times the "tfenc" step (embedding 1000×64 + positions, 2 encoder
+// layers, mean-pool, fc →10, sequence 32, batch 32) and the "seq2seq" step (2+2
+// encoder-decoder, vocabulary 1000, sequences of 32, causal target mask, batch 32).
+func BenchmarkTransformerStep(b *testing.B) {
+	b.Run("tfenc", func(b *testing.B) {
+		c := models.TransformerConfig{SourceVocab: 1000, SourceLen: 32, Layer: benchLayer, EncoderLayers: 2, Classes: 10}
+		net, err := models.BuildClassifier(models.TransformerSpec(c), models.BuildOptions{Batch: 32, Training: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(0, 0))
+		randomClassifierInputs(net, r, func() float32 { return float32(r.IntN(1000)) })
+		benchStep(b, net.Graph)
+	})
+	b.Run("seq2seq", func(b *testing.B) {
+		c := models.TransformerConfig{SourceVocab: 1000, TargetVocab: 1000, SourceLen: 32, TargetLen: 32,
+			Layer: benchLayer, EncoderLayers: 2, DecoderLayers: 2}
+		m, err := models.BuildSeq2Seq(c, models.BuildOptions{Batch: 32, Training: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(0, 0))
+		for _, n := range []*G.Node{m.Source, m.TargetIn} {
+			for i, x := 0, n.Value().Data().([]float32); i < len(x); i++ {
+				x[i] = float32(r.IntN(1000))
+			}
+		}
+		for i, x := 0, m.SourceMask.Value().Data().([]float32); i < len(x); i++ {
+			x[i] = 1
+		}
+		labels := make([]int, 32*32)
+		for i := range labels {
+			labels[i] = r.IntN(1000)
+		}
+		graphs.FillTargets(m.Targets.Value().Data().([]float32), labels, len(labels), 1000)
+		benchStep(b, m.Graph)
+	})
 }
