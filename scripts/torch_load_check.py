@@ -1,28 +1,60 @@
 #!/usr/bin/python3
-"""Check that a gorgonet checkpoint loads into the PyTorch reference CNN and scores the same.
+"""Check that a gorgonet checkpoint loads into the matching PyTorch module and computes the same.
 
 What it checks
   1. The checkpoint (a .safetensors file, or a run directory meaning
-     RUN/checkpoints/best.safetensors) is a SafeTensors file whose model tensors,
-     once the "optimizer/..." entries are dropped, load with
-     load_state_dict(strict=True) into the MnistCNN-family module described by the
-     checkpoint's own "config" metadata (model.cnn.channels, kernel, hidden; with the
-     defaults [32, 64], 3, [128] this is exactly MnistCNN of
-     /work/shared/bench/pytorch_reference.py):
-         conv{i}: Conv2d(prev, c, k, padding=k//2) -> ReLU -> MaxPool2d(2)   for each channel c
-         flatten(1)
-         fc{j}:   Linear -> ReLU                                             for each hidden size
-         fc{last}: Linear to len(classes)
-     Names, layouts (PyTorch's [out, in, kh, kw] and [out, in]) and shapes must match
-     exactly: a missing, unexpected, mis-shaped or non-F32 tensor is an error.
-  2. The loaded module, in eval mode, classifies the 10,000-image test set read from the
-     Go project's embedded MNIST copy (datasets/mnist/t10k-*-ubyte.gz in the repository
-     root, the parent of scripts/) -- or /usr/share/datasets/fashion-mnist/ when the config's
-     data.name is not mnist; a non-empty data.path in the config, or --data-dir, wins --
-     with pixels normalised as (x/255 - Mean)/Std taken from the "data" metadata.
-     It prints the test accuracy and the mean cross-entropy, which should agree with
-     `go run ./cmd/eval --checkpoint SAME --json` (accuracy to 0.01 percentage points,
-     loss to 1e-4).
+     RUN/checkpoints/best.safetensors) is a SafeTensors file whose model tensors, once the
+     "optimizer/..." (optimizer buffers) and "state/..." (a language model's carried LSTM
+     state) entries are dropped, load with load_state_dict(strict=True) into the PyTorch
+     module of its family. The family comes from the metadata "model" (model.kind) and the
+     kind of data in the "data" metadata; the sizes come from the embedded "config"
+     (model.cnn / model.lstm / model.transformer) and the data description (input shape,
+     classes, vocabularies, lengths):
+       cnn,         images  MnistCNN of /work/shared/bench/pytorch_reference.py, generalised
+                            to the config's channels/kernel/hidden:
+                              conv{i}: Conv2d(prev, c, k, padding=k//2) -> ReLU -> MaxPool2d(2)
+                              flatten(1); fc{j}: Linear -> ReLU; fc{last}: Linear to classes
+       lstm,        images  LSTMClassifier of pytorch_reference.py: nn.LSTM over the image's
+                            rows (28 steps of 28 pixels for MNIST), fc on the last step
+       lstm,        text    embedding -> nn.LSTM over pack_padded_sequence -> fc(h_n[-1])
+       lstm,        chars   the character LM: embedding -> nn.LSTM -> fc at every step
+       transformer, pairs   Seq2SeqTransformer of pytorch_reference.py with source and target
+                            vocabularies of their own (data vocab / target_vocab), sinusoid
+                            tables for data max_len and target_len, nn.Transformer with a
+                            causal target mask and the source padding as src_key_padding_mask
+                            and memory_key_padding_mask
+       transformer, text    TransformerClassifier of pytorch_reference.py with the padding as
+                            src_key_padding_mask and the mean over the real tokens only
+     Names, layouts and shapes must match exactly: a missing, unexpected, mis-shaped or
+     non-F32 tensor is an error. The sinusoid tables and the causal mask are non-persistent
+     buffers (pytorch_reference.py registers them persistent, so its own classes would need
+     them in the state_dict; gorgonet computes them and does not store them).
+  2. Then it runs the loaded module on real inputs:
+       images  the 10,000-image test set read from the Go project's embedded MNIST copy
+               (datasets/mnist/t10k-*-ubyte.gz in the repository root, the parent of scripts/)
+               -- or /usr/share/datasets/fashion-mnist/ when the config's data.name is not
+               mnist; a non-empty data.path in the config, or --data-dir, wins -- with pixels
+               normalised as (x/255 - Mean)/Std from the "data" metadata. It prints the test
+               accuracy and the mean cross-entropy, which should agree with
+               `go run ./cmd/eval --checkpoint SAME --json` (accuracy to 0.01 percentage
+               points, loss to 1e-4).
+       text    the sentences given with --text (default: three examples), tokenised as
+               datasets.Tokenize does (exactly for ASCII text), encoded with the checkpoint's
+               vocabulary and cut to data.max_len; it prints each one's class probabilities,
+               which should agree with `go run ./cmd/predict --checkpoint SAME --json --top N`.
+       chars   the test span of the text (datasets/opticks/Isaac.Newton-Opticks.txt, or
+               data.path), cut by characters as datasets.NewCharCorpus does (train, val, test
+               contiguous, sizes rounded half away from zero) and encoded with the checkpoint's
+               vocabulary: the loss and bits per character of the first --lm-chars (2000)
+               characters read as one stream from a zero state, and of the whole test span read
+               as `go run ./cmd/eval` reads it (train.eval_batch_size parallel streams, each
+               from a zero state), which should agree with its loss and bits_per_char.
+       pairs   a teacher-forced forward pass (logits shape checked), then greedy decoding of the
+               words given with --text (default: three words), as models.Translator decodes with
+               beam 1, which should agree with `go run ./cmd/predict --checkpoint SAME --beam 1`.
+     Inputs, weights and arithmetic are float32 as on the Go side. The Transformer modules have
+     dropout 0 and run in train mode, which keeps PyTorch on its reference path (eval mode
+     switches to a fused inference implementation); the others run in eval mode.
 
 SafeTensors reading: if `safetensors.torch` is importable it uses
 safetensors.torch.load_file (and safetensors.safe_open for the metadata); otherwise a
@@ -34,8 +66,14 @@ Any mismatch or unreadable input exits with status 1 and a one-line message on s
 Command (from /work/main, Debian's PyTorch 1.13 under /usr/bin/python3):
     /usr/bin/python3 scripts/torch_load_check.py /tmp/tlc-run --json
     /usr/bin/python3 scripts/torch_load_check.py runs/mnist-cnn/checkpoints/last.safetensors
+    /usr/bin/python3 scripts/torch_load_check.py runs/sentiment-lstm --text "The food was great"
+    /usr/bin/python3 scripts/torch_load_check.py runs/opticks-charlm
+    /usr/bin/python3 scripts/torch_load_check.py runs/cmudict-transformer --text gorgonet
 Compare with:
     go run ./cmd/eval --checkpoint /tmp/tlc-run --json
+    go run ./cmd/predict --checkpoint runs/sentiment-lstm --json --top 2 "The food was great"
+    go run ./cmd/eval --checkpoint runs/opticks-charlm --json
+    go run ./cmd/predict --checkpoint runs/cmudict-transformer --beam 1 gorgonet
 """
 import argparse
 import gzip
@@ -44,15 +82,28 @@ import math
 import os
 import struct
 import sys
+import unicodedata
 
 PROG = "torch_load_check"
-OPTIMIZER_PREFIX = "optimizer/"
+DROPPED_PREFIXES = ("optimizer/", "state/")  # optimizer buffers, carried LSTM states
 FORMAT = "gorgonet/1"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EMBEDDED_MNIST = os.path.join(REPO, "datasets", "mnist")
+EMBEDDED_OPTICKS = os.path.join(REPO, "datasets", "opticks", "Isaac.Newton-Opticks.txt")
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
-DEFAULT_CNN = {"channels": [32, 64], "kernel": 3, "hidden": [128]}
+PAD, UNK, BOS, EOS = 0, 1, 2, 3  # datasets.PadID, UnkID, BosID, EosID
+# config.Default()'s model sections: keys present in the checkpoint's config override these.
+DEFAULTS = {
+    "cnn": {"channels": [32, 64], "kernel": 3, "hidden": [128]},
+    "lstm": {"embedding": 64, "hidden": 128, "layers": 1},
+    "transformer": {"dim": 64, "heads": 4, "ff": 256, "encoder_layers": 2, "decoder_layers": 2,
+                    "activation": "relu", "norm_first": False},
+}
+DEFAULT_TEXT = {
+    "text": ["The food was great", "Never again.", "I don't think I'd buy this phone twice!"],
+    "pairs": ["hello", "world", "gorgonet"],
+}
 
 
 class CheckError(Exception):
@@ -230,25 +281,29 @@ def parse_yaml(text):
     return root
 
 
-def cnn_config(config):
-    model = config.get("model") or {}
-    kind = model.get("kind", "cnn")
-    if kind != "cnn":
-        raise CheckError(f"model.kind is {kind!r}; this check knows only the cnn (MnistCNN family)")
-    cnn = dict(DEFAULT_CNN)  # like Go's config.Parse: keys present override the defaults
-    for k, v in (model.get("cnn") or {}).items():
-        if k in cnn and v is not None:
-            cnn[k] = v
+
+
+def model_config(config, kind):
+    """The model.<kind> section over config.Default()'s values, as Go's config.Parse fills it."""
+    section = dict(DEFAULTS[kind])
+    for k, v in ((config.get("model") or {}).get(kind) or {}).items():
+        if k in section and v is not None:
+            section[k] = v
     try:
-        channels = [int(c) for c in cnn["channels"]]
-        hidden = [int(h) for h in cnn["hidden"]]
-        kernel = int(cnn["kernel"])
+        if kind == "cnn":
+            return {"channels": [int(c) for c in section["channels"]], "kernel": int(section["kernel"]),
+                    "hidden": [int(h) for h in section["hidden"]]}
+        if kind == "lstm":
+            return {k: int(v) for k, v in section.items()}
+        out = {k: int(section[k]) for k in ("dim", "heads", "ff", "encoder_layers", "decoder_layers")}
+        out["activation"] = str(section["activation"] or "relu")
+        out["norm_first"] = bool(section["norm_first"])
+        return out
     except (TypeError, ValueError):
-        raise CheckError(f"model.cnn: cannot read channels/kernel/hidden from {model.get('cnn')!r}") from None
-    return channels, kernel, hidden
+        raise CheckError(f"model.{kind}: cannot read {section!r}") from None
 
 
-# --------------------------------------------------------------------------- model
+# --------------------------------------------------------------------------- models
 
 class CNN(nn.Module):
     """MnistCNN generalised; MnistCNN() == CNN((1, 28, 28), 10, [32, 64], 3, [128])."""
@@ -274,6 +329,108 @@ class CNN(nn.Module):
         return getattr(self, f"fc{self.n_fc}")(x)
 
 
+class LSTMClassifier(nn.Module):
+    """pytorch_reference.LSTMClassifier with any number of layers; images (B, C, H, W) are read
+    as H steps of C*W values, the NCHW buffer reshaped as the Go side feeds it."""
+
+    def __init__(self, inp=28, hidden=128, layers=1, classes=10):
+        super().__init__()
+        self.lstm = nn.LSTM(inp, hidden, num_layers=layers, batch_first=True)
+        self.fc = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        out, _ = self.lstm(x.reshape(x.shape[0], x.shape[2], -1))
+        return self.fc(out[:, -1])
+
+
+class TextLSTM(nn.Module):
+    """models.LSTMSpec over token ids: the state after each sequence's last real token."""
+
+    def __init__(self, vocab, emb, hidden, layers, classes):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.lstm = nn.LSTM(emb, hidden, num_layers=layers, batch_first=True)
+        self.fc = nn.Linear(hidden, classes)
+
+    def forward(self, ids, mask):
+        lengths = mask.sum(1).long()
+        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(ids), lengths, batch_first=True,
+                                                   enforce_sorted=False)
+        _, (h, _) = self.lstm(packed)
+        return self.fc(h[-1])
+
+
+class CharLM(nn.Module):
+    """models.BuildLanguageModel: logits (B, T, V) at every step."""
+
+    def __init__(self, vocab, emb, hidden, layers):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.lstm = nn.LSTM(emb, hidden, num_layers=layers, batch_first=True)
+        self.fc = nn.Linear(hidden, vocab)
+
+    def forward(self, ids):
+        out, _ = self.lstm(self.embedding(ids))
+        return self.fc(out)
+
+
+def sinusoid(seq, d):
+    """pytorch_reference.sinusoid, computed in float64 as graphs.PositionalEncoding does."""
+    pos = torch.arange(seq, dtype=torch.float64).unsqueeze(1)
+    div = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(10000.0) / d))
+    pe = torch.zeros(seq, d, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(pos * div)
+    pe[:, 1::2] = torch.cos(pos * div)
+    return pe.float()
+
+
+class TransformerClassifier(nn.Module):
+    """pytorch_reference.TransformerClassifier with padding: src_key_padding_mask, and the mean
+    over the real tokens (mask 1) only."""
+
+    def __init__(self, vocab, d, heads, ff, layers, seq, classes, activation="relu", norm_first=False):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, d)
+        self.register_buffer("pe", sinusoid(seq, d), persistent=False)
+        layer = nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=activation,
+                                           batch_first=True, norm_first=norm_first)
+        self.enc = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.fc = nn.Linear(d, classes)
+
+    def forward(self, tok, mask):
+        h = self.emb(tok) * math.sqrt(self.emb.embedding_dim) + self.pe
+        h = self.enc(h, src_key_padding_mask=mask == 0)
+        return self.fc((h * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True))
+
+
+class Seq2SeqTransformer(nn.Module):
+    """pytorch_reference.Seq2SeqTransformer with source and target vocabularies and lengths of
+    their own, and the source padding mask on the encoder and on the memory."""
+
+    def __init__(self, src_vocab, tgt_vocab, d, heads, ff, enc_layers, dec_layers, src_len, tgt_len,
+                 activation="relu", norm_first=False):
+        super().__init__()
+        self.src_emb = nn.Embedding(src_vocab, d)
+        self.tgt_emb = nn.Embedding(tgt_vocab, d)
+        self.register_buffer("src_pe", sinusoid(src_len, d), persistent=False)
+        self.register_buffer("tgt_pe", sinusoid(tgt_len, d), persistent=False)
+        self.register_buffer("causal", nn.Transformer.generate_square_subsequent_mask(tgt_len), persistent=False)
+        self.tf = nn.Transformer(d, heads, enc_layers, dec_layers, ff, dropout=0.0, activation=activation,
+                                 batch_first=True, norm_first=norm_first)
+        self.out = nn.Linear(d, tgt_vocab)
+        self.scale = math.sqrt(d)
+
+    def encode(self, src, src_mask):
+        return self.tf.encoder(self.src_emb(src) * self.scale + self.src_pe, src_key_padding_mask=src_mask == 0)
+
+    def decode(self, memory, src_mask, tgt_in):
+        t = self.tgt_emb(tgt_in) * self.scale + self.tgt_pe
+        return self.out(self.tf.decoder(t, memory, tgt_mask=self.causal, memory_key_padding_mask=src_mask == 0))
+
+    def forward(self, src, src_mask, tgt_in):
+        return self.decode(self.encode(src, src_mask), src_mask, tgt_in)
+
+
 def load_model(model, state, path):
     want = model.state_dict()
     missing = sorted(set(want) - set(state))
@@ -294,6 +451,94 @@ def load_model(model, state, path):
 
 
 # --------------------------------------------------------------------------- data
+
+def go_round(x):
+    """Go's math.Round: half away from zero (Python's round is half to even)."""
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def is_word_rune(r):
+    cat = unicodedata.category(r)
+    return cat[0] in "LM" or cat == "Nd"  # unicode.IsLetter, IsMark, IsDigit
+
+
+def is_space(r):
+    if ord(r) <= 0xFF:
+        return r in "\t\n\v\f\r \x85\xa0"
+    return r.isspace()
+
+
+def go_lower(r):
+    low = r.lower()
+    return low if len(low) == 1 else r  # unicode.ToLower maps one rune to one rune
+
+
+def tokenize(s):
+    """datasets.Tokenize: lower-case runs of letters, digits and marks (an apostrophe between two
+    of them stays inside), every other non-space character a token of its own."""
+    toks, word = [], []
+
+    def flush():
+        if word:
+            toks.append("".join(word))
+            word.clear()
+
+    for i, r in enumerate(s):
+        apostrophe = r in "'\u2019"
+        if is_word_rune(r):
+            word.append(go_lower(r))
+        elif apostrophe and word and i + 1 < len(s) and is_word_rune(s[i + 1]):
+            word.append("'")
+        elif is_space(r):
+            flush()
+        elif apostrophe:
+            flush()
+            toks.append("'")
+        else:
+            flush()
+            toks.append(go_lower(r))
+    flush()
+    return toks
+
+
+def encode(tokens, index, max_len):
+    """experiment.EncodeText / EncodeSource: unknown tokens are <unk>, cut to max_len, never empty."""
+    ids = [index.get(t, UNK) for t in tokens][:max_len]
+    return ids or [UNK]
+
+
+def padded(rows, width):
+    """(B, width) ids and the mask (1 real, 0 padding), float32 as the Go inputs."""
+    ids = torch.zeros(len(rows), width, dtype=torch.long)
+    mask = torch.zeros(len(rows), width, dtype=torch.float32)
+    for r, row in enumerate(rows):
+        ids[r, :len(row)] = torch.tensor(row, dtype=torch.long)
+        mask[r, :len(row)] = 1
+    return ids, mask
+
+
+def read_text(config):
+    """The text of a character corpus: data.path, or the copy the Go binary embeds. Like
+    datasets.LoadOpticks it must be UTF-8."""
+    data_path = (config.get("data") or {}).get("path") or EMBEDDED_OPTICKS
+    try:
+        with open(data_path, "rb") as f:
+            return data_path, f.read().decode("utf-8")
+    except OSError as e:
+        raise CheckError(f"cannot read {data_path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise CheckError(f"{data_path}: not UTF-8 text (byte {e.start})") from None
+
+
+def char_test_span(text, config):
+    """The test span of datasets.NewCharCorpus: train, val, test cut by characters."""
+    data = config.get("data") or {}
+    val_frac, test_frac = float(data.get("val_fraction", 0.1)), float(data.get("test_fraction", 0.1))
+    n = len(text)
+    n_val = go_round(val_frac * n)
+    n_test = min(go_round(test_frac * n), n - n_val)
+    return text[n - n_test:]
+
 
 def read_idx(path):
     try:
@@ -326,50 +571,102 @@ def test_set(config, data_dir):
     return name, data_dir, images, labels.long()
 
 
-# --------------------------------------------------------------------------- main
+# --------------------------------------------------------------------------- families
 
-def resolve(path):
-    if os.path.isdir(path):
-        path = os.path.join(path, "checkpoints", "best.safetensors")
-    if not os.path.isfile(path):
-        raise CheckError(f"no checkpoint at {path}")
-    return path
+class Family:
+    """One kind of checkpoint: how to build its module from the config and data description,
+    and how to run it."""
+
+    def __init__(self, name, section, build, check):
+        self.name, self.section, self.build, self.check = name, section, build, check
 
 
-def run(args):
-    path = resolve(args.checkpoint)
-    tensors, metadata, reader = load_checkpoint(path, args.reader)
-    if not args.json:
-        print(f"reader      {reader}")
-    if metadata.get("format") != FORMAT:
-        raise CheckError(f"{path}: metadata format is {metadata.get('format')!r}, want {FORMAT!r}")
+def vocab_tokens(info, key, path):
     try:
-        config = parse_yaml(metadata["config"])
-        info = json.loads(metadata["data"])
-        input_shape = [int(d) for d in info["input"]]
-        classes = len(info["classes"])
+        tokens = [str(t) for t in info[key]["tokens"]]
+    except (KeyError, TypeError):
+        raise CheckError(f"{path}: the data description has no {key}.tokens") from None
+    if tokens[:4] != ["<pad>", "<unk>", "<bos>", "<eos>"]:
+        raise CheckError(f"{path}: {key} does not start with the special tokens")
+    return tokens
+
+
+def info_int(info, key, path):
+    try:
+        return int(info[key])
+    except (KeyError, TypeError, ValueError):
+        raise CheckError(f"{path}: the data description has no {key}") from None
+
+
+def classes_of(info, path):
+    classes = info.get("classes")
+    if not classes:
+        raise CheckError(f"{path}: the data description has no classes")
+    return [str(c) for c in classes]
+
+
+def build_cnn(c, info, path):
+    input_shape = [int(d) for d in info["input"]]
+    m = CNN(input_shape, len(classes_of(info, path)), c["channels"], c["kernel"], c["hidden"])
+    return m, f"channels {c['channels']} kernel {c['kernel']} hidden {c['hidden']} classes {len(info['classes'])}"
+
+
+def build_image_lstm(c, info, path):
+    ch, h, w = [int(d) for d in info["input"]]
+    classes = len(classes_of(info, path))
+    m = LSTMClassifier(ch * w, c["hidden"], c["layers"], classes)
+    return m, f"LSTMClassifier: {h} steps of {ch * w} values, hidden {c['hidden']}, layers {c['layers']}, classes {classes}"
+
+
+def build_text_lstm(c, info, path):
+    vocab, classes = len(vocab_tokens(info, "vocab", path)), len(classes_of(info, path))
+    m = TextLSTM(vocab, c["embedding"], c["hidden"], c["layers"], classes)
+    return m, (f"text LSTM: vocabulary {vocab}, embedding {c['embedding']}, hidden {c['hidden']}, "
+               f"layers {c['layers']}, classes {classes}, max_len {info_int(info, 'max_len', path)}")
+
+
+def build_char_lm(c, info, path):
+    vocab = len(vocab_tokens(info, "vocab", path))
+    m = CharLM(vocab, c["embedding"], c["hidden"], c["layers"])
+    return m, f"character LM: vocabulary {vocab}, embedding {c['embedding']}, hidden {c['hidden']}, layers {c['layers']}"
+
+
+def transformer_desc(c):
+    return (f"dim {c['dim']} heads {c['heads']} ff {c['ff']} {c['activation']}"
+            f"{' pre-norm' if c['norm_first'] else ''}")
+
+
+def build_seq2seq(c, info, path):
+    sv, tv = len(vocab_tokens(info, "vocab", path)), len(vocab_tokens(info, "target_vocab", path))
+    s, t = info_int(info, "max_len", path), info_int(info, "target_len", path)
+    m = Seq2SeqTransformer(sv, tv, c["dim"], c["heads"], c["ff"], c["encoder_layers"], c["decoder_layers"], s, t,
+                           c["activation"], c["norm_first"])
+    return m, (f"Seq2SeqTransformer: {c['encoder_layers']}+{c['decoder_layers']} layers, {transformer_desc(c)}, "
+               f"vocabularies {sv} -> {tv}, lengths {s} -> {t}")
+
+
+def build_text_transformer(c, info, path):
+    vocab, classes = len(vocab_tokens(info, "vocab", path)), len(classes_of(info, path))
+    s = info_int(info, "max_len", path)
+    m = TransformerClassifier(vocab, c["dim"], c["heads"], c["ff"], c["encoder_layers"], s, classes,
+                              c["activation"], c["norm_first"])
+    return m, (f"TransformerClassifier: {c['encoder_layers']} layers, {transformer_desc(c)}, vocabulary {vocab}, "
+               f"max_len {s}, classes {classes}")
+
+
+def check_images(model, config, info, args, path):
+    name, data_dir, images, labels = test_set(config, args.data_dir)
+    input_shape = [int(d) for d in info["input"]]
+    classes = len(info["classes"])
+    try:
         mean = float(info["normalization"]["Mean"])
         std = float(info["normalization"]["Std"]) or 1.0  # Go treats Std 0 as 1
     except (KeyError, TypeError, ValueError) as e:
-        raise CheckError(f"{path}: bad metadata ({type(e).__name__}: {e})") from None
-    channels, kernel, hidden = cnn_config(config)
-
-    state = {k: v for k, v in tensors.items() if not k.startswith(OPTIMIZER_PREFIX)}
-    model = CNN(input_shape, classes, channels, kernel, hidden)
-    load_model(model, state, path)
-    model.eval()
-
-    name, data_dir, images, labels = test_set(config, args.data_dir)
+        raise CheckError(f"{path}: bad normalization metadata ({type(e).__name__}: {e})") from None
     if list(images.shape[1:]) != input_shape[1:] or input_shape[0] != 1:
         raise CheckError(f"{data_dir}: images are {list(images.shape[1:])}, the checkpoint expects {input_shape}")
     if int(labels.max()) >= classes:
         raise CheckError(f"{data_dir}: label {int(labels.max())} is out of range for {classes} classes")
-    if not args.json:
-        print(f"checkpoint  {path}")
-        print(f"model       channels {channels} kernel {kernel} hidden {hidden} classes {classes}, "
-              f"{len(state)} tensors loaded strictly ({len(tensors) - len(state)} optimizer tensors dropped)")
-        print(f"data        {name} test set, {data_dir}, normalization mean {mean} std {std}")
-
     # Same arithmetic as the Go side: float32 (p/255 - mean)/std, float32 forward pass,
     # cross-entropy of the float32 logits accumulated in float64.
     mean32 = torch.tensor(mean, dtype=torch.float32)
@@ -385,25 +682,217 @@ def run(args):
             correct += int((logits.argmax(1) == y).sum())
             loss += float(F.cross_entropy(logits.double(), y, reduction="sum"))
     accuracy, loss = correct / n, loss / n
+    lines = [f"data        {name} test set, {data_dir}, normalization mean {mean} std {std}",
+             f"examples    {n}", f"loss        {loss:.6f}", f"accuracy    {100 * accuracy:.2f}%  ({correct}/{n})"]
+    return lines, {"accuracy": accuracy, "loss": loss, "examples": n}
+
+
+def check_text(model, config, info, args, path):
+    tokens, classes = vocab_tokens(info, "vocab", path), classes_of(info, path)
+    index = {t: i for i, t in enumerate(tokens)}
+    max_len = info_int(info, "max_len", path)
+    texts = args.text or DEFAULT_TEXT["text"]
+    ids, mask = padded([encode(tokenize(t), index, max_len) for t in texts], max_len)
+    with torch.no_grad():
+        logits = model(ids, mask)
+    if tuple(logits.shape) != (len(texts), len(classes)):
+        raise CheckError(f"{path}: logits have shape {list(logits.shape)}, want [{len(texts)}, {len(classes)}]")
+    probs = F.softmax(logits.double(), 1)
+    lines, out = [f"forward     {len(texts)} sentences -> logits {list(logits.shape)}"], []
+    for text, p in zip(texts, probs):
+        ranked = sorted(zip(classes, p.tolist()), key=lambda cp: -cp[1])
+        lines.append(f"  {text!r}: " + ", ".join(f"{c} {q:.6f}" for c, q in ranked))
+        out.append({"input": text, "top": [{"class": c, "probability": q} for c, q in ranked]})
+    return lines, {"predictions": out}
+
+
+def stream_loss(model, ids, streams):
+    """Mean cross-entropy of predicting ids[p+1] from ids[..p], the sequence read as `streams`
+    parallel rows of n = ceil((len-1)/streams) characters, each from a zero state: what
+    experiment.LMEvaluator computes, its chunks of max_len steps carrying the state, in one pass."""
+    n = (len(ids) - 1 + streams - 1) // streams
+    x = torch.zeros(streams, n, dtype=torch.long)
+    y = torch.full((streams, n), -100, dtype=torch.long)
+    for r in range(streams):
+        row = ids[r * n:r * n + n]
+        x[r, :len(row)] = torch.tensor(row, dtype=torch.long)
+        nxt = ids[r * n + 1:r * n + n + 1]
+        y[r, :len(nxt)] = torch.tensor(nxt, dtype=torch.long)
+    with torch.no_grad():
+        logits = model(x)
+    if tuple(logits.shape) != (streams, n, model.fc.out_features):
+        raise CheckError(f"logits have shape {list(logits.shape)}, want [{streams}, {n}, {model.fc.out_features}]")
+    y = y.reshape(-1)
+    loss = float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]).double(), y, ignore_index=-100, reduction="sum"))
+    count = int((y != -100).sum())
+    return loss / count, count
+
+
+def check_chars(model, config, info, args, path):
+    tokens = vocab_tokens(info, "vocab", path)
+    index = {t: i for i, t in enumerate(tokens)}
+    data_path, text = read_text(config)
+    test = [index.get(ch, UNK) for ch in char_test_span(text, config)]
+    if len(test) < 2:
+        raise CheckError(f"{data_path}: the test span has {len(test)} characters, too few to score")
+    unknown = sum(1 for i in test if i == UNK)
+    first, count = stream_loss(model, test[:args.lm_chars], 1)
+    streams = int((config.get("train") or {}).get("eval_batch_size") or 100)
+    full, full_count = stream_loss(model, test, streams)
+    lines = [f"data        {data_path}: test span {len(test)} characters ({unknown} unknown)",
+             f"first {args.lm_chars:<5} loss {first:.6f}  {first / math.log(2):.4f} bits/char  "
+             f"({count} predictions, one stream from a zero state)",
+             f"test span   loss {full:.6f}  {full / math.log(2):.4f} bits/char  "
+             f"({full_count} predictions, {streams} streams as cmd/eval reads them)"]
+    return lines, {"first_chars": args.lm_chars, "first_loss": first, "first_bits_per_char": first / math.log(2),
+                   "loss": full, "bits_per_char": full / math.log(2), "examples": full_count}
+
+
+def source_tokens(info, text):
+    """experiment.SourceTokens: a word's lower-case characters (pronunciations), or word tokens."""
+    if info.get("tokens") != "phonemes":
+        return tokenize(text)
+    return [go_lower(r) for r in text.strip()]
+
+
+def greedy(model, src, smask, tgt_len):
+    """models.Translator with beam 1: at each position the most likely token other than <pad>
+    and <bos>; <eos> or the last position ends a row."""
+    memory = model.encode(src, smask)
+    out = [[] for _ in range(src.shape[0])]
+    live = set(range(src.shape[0]))
+    for pos in range(tgt_len):
+        if not live:
+            break
+        tgt_in = torch.zeros(src.shape[0], tgt_len, dtype=torch.long)
+        for r, ids in enumerate(out):
+            tgt_in[r, 0] = BOS
+            tgt_in[r, 1:len(ids) + 1] = torch.tensor(ids, dtype=torch.long)
+        logits = model.decode(memory, smask, tgt_in)[:, pos].clone()
+        logits[:, [PAD, BOS]] = -math.inf
+        best = logits.argmax(1).tolist()
+        for r in sorted(live):
+            if best[r] == EOS:
+                live.discard(r)
+                continue
+            out[r].append(best[r])
+            if pos == tgt_len - 1:
+                live.discard(r)
+    return out
+
+
+def check_pairs(model, config, info, args, path):
+    src_tokens, tgt_tokens = vocab_tokens(info, "vocab", path), vocab_tokens(info, "target_vocab", path)
+    index = {t: i for i, t in enumerate(src_tokens)}
+    s, t = info_int(info, "max_len", path), info_int(info, "target_len", path)
+    words = [w for w in (args.text or DEFAULT_TEXT["pairs"]) if source_tokens(info, w)]
+    if not words:
+        raise CheckError("--text: every input is empty")
+    src, smask = padded([encode(source_tokens(info, w), index, s) for w in words], s)
+    with torch.no_grad():
+        tgt_in = torch.full((len(words), t), PAD, dtype=torch.long)
+        tgt_in[:, 0] = BOS
+        logits = model(src, smask, tgt_in)
+        if tuple(logits.shape) != (len(words), t, len(tgt_tokens)):
+            raise CheckError(f"{path}: logits have shape {list(logits.shape)}, want [{len(words)}, {t}, {len(tgt_tokens)}]")
+        outputs = greedy(model, src, smask, t)
+    lines = [f"forward     {len(words)} sources -> teacher-forced logits {list(logits.shape)}",
+             "greedy      (as cmd/predict --beam 1)"]
+    out = []
+    for w, ids in zip(words, outputs):
+        text = " ".join(tgt_tokens[i] for i in ids)
+        lines.append(f"  {w} -> {text}")
+        out.append({"input": w, "output": text})
+    return lines, {"conversions": out}
+
+
+FAMILIES = {
+    ("cnn", "images"): Family("cnn", "cnn", build_cnn, check_images),
+    ("lstm", "images"): Family("lstm-images", "lstm", build_image_lstm, check_images),
+    ("lstm", "text"): Family("lstm-text", "lstm", build_text_lstm, check_text),
+    ("lstm", "chars"): Family("lstm-chars", "lstm", build_char_lm, check_chars),
+    ("transformer", "pairs"): Family("transformer-pairs", "transformer", build_seq2seq, check_pairs),
+    ("transformer", "text"): Family("transformer-text", "transformer", build_text_transformer, check_text),
+}
+
+
+# --------------------------------------------------------------------------- main
+
+def resolve(path):
+    if os.path.isdir(path):
+        path = os.path.join(path, "checkpoints", "best.safetensors")
+    if not os.path.isfile(path):
+        raise CheckError(f"no checkpoint at {path}")
+    return path
+
+
+def family_of(metadata, config, info, path):
+    kind = metadata.get("model") or (config.get("model") or {}).get("kind") or "cnn"
+    data_kind = info.get("kind") or "images"  # DataInfo.Kind "" means images
+    family = FAMILIES.get((kind, data_kind))
+    if family is None:
+        known = ", ".join(f"{k} on {d}" for k, d in FAMILIES)
+        raise CheckError(f"{path}: no PyTorch module for model {kind!r} on {data_kind} data (known: {known})")
+    return family
+
+
+def run(args):
+    path = resolve(args.checkpoint)
+    tensors, metadata, reader = load_checkpoint(path, args.reader)
+    if metadata.get("format") != FORMAT:
+        raise CheckError(f"{path}: metadata format is {metadata.get('format')!r}, want {FORMAT!r}")
+    try:
+        config = parse_yaml(metadata["config"])
+        info = json.loads(metadata["data"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckError(f"{path}: bad metadata ({type(e).__name__}: {e})") from None
+    if not isinstance(info, dict):
+        raise CheckError(f"{path}: the data metadata is not a JSON object")
+    family = family_of(metadata, config, info, path)
+    try:
+        model, desc = family.build(model_config(config, family.section), info, path)
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckError(f"{path}: bad metadata ({type(e).__name__}: {e})") from None
+
+    state = {k: v for k, v in tensors.items() if not k.startswith(DROPPED_PREFIXES)}
+    dropped = {p: sum(1 for k in tensors if k.startswith(p)) for p in DROPPED_PREFIXES}
+    load_model(model, state, path)
+    # Transformers: dropout 0 and train mode keep PyTorch on its reference path.
+    model.train(family.section == "transformer")
+    header = [f"reader      {reader}",
+              f"checkpoint  {path}",
+              f"family      {family.name}",
+              f"model       {desc}",
+              f"loaded      {len(state)} tensors with load_state_dict(strict=True) "
+              f"({dropped['optimizer/']} optimizer/ and {dropped['state/']} state/ tensors dropped)"]
+    lines, result = family.check(model, config, info, args, path)
     if args.json:
-        print(json.dumps({"checkpoint": path, "reader": reader, "accuracy": accuracy, "loss": loss, "examples": n}))
+        print(json.dumps({"checkpoint": path, "reader": reader, "family": family.name, "tensors": len(state), **result}))
     else:
-        print(f"examples    {n}")
-        print(f"loss        {loss:.6f}")
-        print(f"accuracy    {100 * accuracy:.2f}%  ({correct}/{n})")
+        print("\n".join(header + lines))
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Load a gorgonet checkpoint into the PyTorch MnistCNN (strict) "
-                                             "and report its test accuracy and loss.")
+    ap = argparse.ArgumentParser(description="Load a gorgonet checkpoint into the matching PyTorch module "
+                                             "(strict) and run it: test accuracy and loss for image classifiers, "
+                                             "class probabilities for text classifiers, bits per character for "
+                                             "language models, greedy outputs for sequence-to-sequence models.")
     ap.add_argument("checkpoint", help="a .safetensors file, or a run directory (RUN/checkpoints/best.safetensors)")
     ap.add_argument("--json", action="store_true",
-                    help='print one JSON object {"checkpoint","reader","accuracy","loss","examples"}')
+                    help='print one JSON object: {"checkpoint","reader","family","tensors", and the results}')
     ap.add_argument("--reader", choices=("auto", "pure"), default="auto",
                     help="auto: safetensors.torch if importable, else the built-in reader; pure: always built-in")
-    ap.add_argument("--data-dir", help="directory with the t10k-*-ubyte.gz files (default: from the config)")
-    ap.add_argument("--batch-size", type=int, default=1000, help="examples per forward pass (default 1000)")
+    ap.add_argument("--data-dir", help="image classifiers: directory with the t10k-*-ubyte.gz files "
+                                       "(default: from the config)")
+    ap.add_argument("--batch-size", type=int, default=1000, help="image classifiers: examples per forward pass "
+                                                                 "(default 1000)")
+    ap.add_argument("--text", action="append", help="text classifiers: a sentence; sequence-to-sequence models: a "
+                                                    "word or phrase (repeatable; default: three examples)")
+    ap.add_argument("--lm-chars", type=int, default=2000,
+                    help="language models: test characters read as one stream (default 2000)")
     args = ap.parse_args()
+    if args.lm_chars < 2:
+        ap.error("--lm-chars must be at least 2")
     try:
         run(args)
     except CheckError as e:
