@@ -17,41 +17,44 @@ const (
 	eosID = 3
 )
 
-// Translator decodes with a trained encoder-decoder: the encoder runs once per batch of
-// sources, the decoder once per output position on the prefix decoded so far (its causal
-// attention makes the logits at position t depend only on positions ≤ t).
+// Translator decodes with a trained encoder-decoder: the encoder graph runs once per batch
+// of sources, then an IncrementalDecoder extends every live hypothesis by one token per
+// step, reusing the keys and values of the positions before it.
 type Translator struct {
 	c           TransformerConfig
 	enc         *EncoderGraph
-	dec         *DecoderGraph
 	encVM       G.VM
-	decVM       G.VM
+	dec         *IncrementalDecoder
 	batch, beam int
+	tokens      []int     // the last token of each live hypothesis, one decoder row each
+	from        []int     // the row each hypothesis continues, for Reorder
+	logits      []float32 // (batch·beam, V)
 }
 
-// NewTranslator builds the decoding graphs of c for batch sources at a time and beam
-// hypotheses per source, on the values of params (those of a Seq2Seq graph of c).
+// NewTranslator builds the encoder graph of c for batch sources at a time and a decoder for
+// beam hypotheses per source, on the values of params (those of a Seq2Seq graph of c).
 func NewTranslator(c TransformerConfig, params []*graphs.Param, batch, beam int) (*Translator, error) {
 	if beam < 1 {
 		return nil, fmt.Errorf("beam width must be at least 1, got %d", beam)
+	}
+	if batch < 1 {
+		return nil, fmt.Errorf("batch must be at least 1, got %d", batch)
 	}
 	enc, err := BuildEncoder(c, BuildOptions{Batch: batch, Shared: params})
 	if err != nil {
 		return nil, err
 	}
-	dec, err := BuildDecoder(c, BuildOptions{Batch: batch * beam, Shared: params})
+	dec, err := NewIncrementalDecoder(c, params, batch*beam)
 	if err != nil {
 		return nil, err
 	}
-	return &Translator{c: c, enc: enc, dec: dec, encVM: G.NewTapeMachine(enc.Scope.Graph()),
-		decVM: G.NewTapeMachine(dec.Scope.Graph()), batch: batch, beam: beam}, nil
+	return &Translator{c: c, enc: enc, encVM: G.NewTapeMachine(enc.Scope.Graph()), dec: dec, batch: batch, beam: beam,
+		tokens: make([]int, 0, batch*beam), from: make([]int, 0, batch*beam),
+		logits: make([]float32, batch*beam*c.TargetVocab)}, nil
 }
 
-// Close releases the machines.
-func (t *Translator) Close() error {
-	t.encVM.Close()
-	return t.decVM.Close()
-}
+// Close releases the encoder's machine.
+func (t *Translator) Close() error { return t.encVM.Close() }
 
 // Batch is the number of sources per call of Translate.
 func (t *Translator) Batch() int { return t.batch }
@@ -60,37 +63,55 @@ func (t *Translator) Batch() int { return t.batch }
 // ids without <bos> and <eos>, the best of the beam by log-probability / length^alpha.
 func (t *Translator) Translate(srcs [][]int, alpha float64) ([][]int, error) {
 	if len(srcs) > t.batch {
-		return nil, fmt.Errorf("translate: %d sources, the graph takes %d", len(srcs), t.batch)
+		return nil, fmt.Errorf("translate: %d sources, the translator takes %d", len(srcs), t.batch)
 	}
-	if err := t.runEncoder(srcs); err != nil {
+	if len(srcs) == 0 {
+		return [][]int{}, nil
+	}
+	memory, mask, err := t.runEncoder(srcs)
+	if err != nil {
 		return nil, err
 	}
+	// Each source starts with one hypothesis, <bos>, in row i; later the live hypotheses of
+	// all sources fill the first rows, source by source, in beam order.
 	beams := make([]*beamSearch, len(srcs))
+	tokens := t.tokens[:len(srcs)]
 	for i := range beams {
 		beams[i] = newBeamSearch(t.beam, alpha, t.c.TargetLen)
+		tokens[i] = bosID
 	}
-	tgt := t.dec.TargetIn.Value().Data().([]float32)
+	source := make([]int, len(srcs))
+	for i := range source {
+		source[i] = i
+	}
+	if err := t.dec.Start(memory, mask, source); err != nil {
+		return nil, err
+	}
 	v := t.c.TargetVocab
-	for pos := 0; pos < t.c.TargetLen; pos++ {
-		clear(tgt)
-		done := true
-		for i, b := range beams {
-			b.write(tgt[i*t.beam*t.c.TargetLen:], t.c.TargetLen)
-			done = done && b.done()
-		}
-		if done {
-			break
-		}
-		t.decVM.Reset() // without it the machine silently does not run again
-		if err := t.decVM.RunAll(); err != nil {
+	for pos := 0; pos < t.c.TargetLen && len(tokens) > 0; pos++ {
+		logits := t.logits[:len(tokens)*v]
+		if err := t.dec.Step(tokens, logits); err != nil {
 			return nil, fmt.Errorf("decoding: %w", err)
 		}
-		logits := t.dec.Logits.Value().Data().([]float32)
-		for i, b := range beams {
-			b.step(func(k int) []float32 {
-				r := (i*t.beam+k)*t.c.TargetLen + pos
-				return logits[r*v : (r+1)*v]
-			}, pos, pos == t.c.TargetLen-1)
+		from, next, row := t.from[:0], tokens[:0], 0 // Step has read tokens
+		for _, b := range beams {
+			live := len(b.live)
+			if live == 0 {
+				continue
+			}
+			parents := b.step(func(k int) []float32 { return logits[(row+k)*v:][:v] }, pos == t.c.TargetLen-1)
+			if b.done() {
+				b.live = nil // nothing left can beat its finished hypotheses
+			}
+			for k, h := range b.live {
+				from = append(from, row+parents[k])
+				next = append(next, h.ids[len(h.ids)-1])
+			}
+			row += live
+		}
+		tokens = next
+		if err := t.dec.Reorder(from); err != nil {
+			return nil, fmt.Errorf("decoding: %w", err)
 		}
 	}
 	out := make([][]int, len(srcs))
@@ -100,34 +121,26 @@ func (t *Translator) Translate(srcs [][]int, alpha float64) ([][]int, error) {
 	return out, nil
 }
 
-// runEncoder encodes srcs and copies each memory to the decoder's input for all its beams.
-func (t *Translator) runEncoder(srcs [][]int) error {
+// runEncoder encodes srcs and returns their memories (n, S, d) and padding masks (n, S).
+func (t *Translator) runEncoder(srcs [][]int) (memory, mask []float32, err error) {
 	s, d := t.c.SourceLen, t.c.Layer.Dim
-	ids, mask := t.enc.Source.Value().Data().([]float32), t.enc.SourceMask.Value().Data().([]float32)
+	ids, m := t.enc.Source.Value().Data().([]float32), t.enc.SourceMask.Value().Data().([]float32)
 	clear(ids)
-	clear(mask)
+	clear(m)
 	for i, src := range srcs {
 		if len(src) == 0 || len(src) > s {
-			return fmt.Errorf("translate: source %d has %d tokens, want 1…%d", i, len(src), s)
+			return nil, nil, fmt.Errorf("translate: source %d has %d tokens, want 1…%d", i, len(src), s)
 		}
 		for j, id := range src {
-			ids[i*s+j], mask[i*s+j] = float32(id), 1
+			ids[i*s+j], m[i*s+j] = float32(id), 1
 		}
 	}
-	t.encVM.Reset()
+	t.encVM.Reset() // without it the machine silently does not run again
 	if err := t.encVM.RunAll(); err != nil {
-		return fmt.Errorf("encoding: %w", err)
+		return nil, nil, fmt.Errorf("encoding: %w", err)
 	}
-	mem := t.enc.Memory.Value().Data().([]float32)
-	dmem, dmask := t.dec.Memory.Value().Data().([]float32), t.dec.SourceMask.Value().Data().([]float32)
-	for i := 0; i < t.batch; i++ {
-		for k := 0; k < t.beam; k++ {
-			r := i*t.beam + k
-			copy(dmem[r*s*d:(r+1)*s*d], mem[i*s*d:(i+1)*s*d])
-			copy(dmask[r*s:(r+1)*s], mask[i*s:(i+1)*s])
-		}
-	}
-	return nil
+	n := len(srcs)
+	return t.enc.Memory.Value().Data().([]float32)[:n*s*d], m[:n*s], nil
 }
 
 // hypothesis is a decoded prefix (after <bos>) and its total log-probability.
@@ -157,12 +170,13 @@ func (b *beamSearch) normalized(h hypothesis) float64 {
 
 // done reports whether no live hypothesis can still beat the finished ones: the width is
 // filled with finished hypotheses better than every live one's score so far (log-probabilities
-// only fall as hypotheses grow, and with α ≤ 1 their normalised scores cannot overtake).
+// only fall as hypotheses grow, and with 0 ≤ α ≤ 1 their normalised scores cannot overtake).
+// The longest hypothesis, cut at the last position without <eos>, counts maxLen+1.
 func (b *beamSearch) done() bool {
 	if len(b.live) == 0 {
 		return true
 	}
-	if len(b.finished) < b.width || b.alpha > 1 {
+	if len(b.finished) < b.width || b.alpha > 1 || b.alpha < 0 {
 		return false
 	}
 	worst := math.Inf(1)
@@ -170,30 +184,19 @@ func (b *beamSearch) done() bool {
 		worst = min(worst, b.normalized(f))
 	}
 	for _, h := range b.live {
-		if h.score/math.Pow(float64(b.maxLen), b.alpha) > worst {
+		if h.score/math.Pow(float64(b.maxLen+1), b.alpha) > worst {
 			return false
 		}
 	}
 	return true
 }
 
-// write puts <bos> and each live hypothesis into its decoder row; spare rows repeat <bos>.
-func (b *beamSearch) write(rows []float32, t int) {
-	for k := 0; k < b.width; k++ {
-		rows[k*t] = bosID
-		if k < len(b.live) {
-			for j, id := range b.live[k].ids {
-				rows[k*t+1+j] = float32(id)
-			}
-		}
-	}
-}
-
 // step extends every live hypothesis by every token and keeps the width best; a hypothesis
-// ending in <eos> (or reaching the last position) is finished.
-func (b *beamSearch) step(logits func(k int) []float32, pos int, last bool) {
+// ending in <eos> (or reaching the last position) is finished. It returns, for each new live
+// hypothesis, the index of the one it extends.
+func (b *beamSearch) step(logits func(k int) []float32, last bool) []int {
 	if len(b.live) == 0 {
-		return
+		return nil
 	}
 	type cand struct {
 		from, id int
@@ -202,6 +205,9 @@ func (b *beamSearch) step(logits func(k int) []float32, pos int, last bool) {
 	var cands []cand
 	for k, h := range b.live {
 		row := logits(k)
+		if cands == nil {
+			cands = make([]cand, 0, len(b.live)*len(row))
+		}
 		lse := logSumExp(row)
 		for id, x := range row {
 			if id == padID || id == bosID {
@@ -220,6 +226,7 @@ func (b *beamSearch) step(logits func(k int) []float32, pos int, last bool) {
 		return 0
 	})
 	var next []hypothesis
+	var parents []int
 	for _, c := range cands {
 		if len(next) == b.width {
 			break
@@ -236,11 +243,13 @@ func (b *beamSearch) step(logits func(k int) []float32, pos int, last bool) {
 			continue
 		}
 		next = append(next, hypothesis{ids, c.score})
+		parents = append(parents, c.from)
 	}
 	b.live = next
 	if b.width == 1 && len(b.finished) > 0 {
 		b.live = nil // greedy: the first end is the answer
 	}
+	return parents
 }
 
 // best is the finished hypothesis with the highest normalised score.
