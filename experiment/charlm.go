@@ -118,6 +118,9 @@ func (t *charTask) Batches(int) [][]int {
 	return bs
 }
 
+// BatchExamples counts a chunk's characters, for progress reports.
+func (t *charTask) BatchExamples([]int) int { return t.streams.b * t.streams.t }
+
 func (t *charTask) NewTrainer(seed uint64) (*Trainer, error) {
 	lm, err := models.BuildLanguageModel(t.lm, models.BuildOptions{Batch: t.streams.b, Training: true, Seed: seed})
 	if err != nil {

@@ -2,10 +2,11 @@ package experiment
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
 
 	G "gorgonia.org/gorgonia"
-	"math"
-	"strings"
 
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/datasets"
@@ -130,21 +131,85 @@ func EncodeSource(v *datasets.Vocab, toks []string, maxLen int) []int {
 
 func (t *pairTask) Info() DataInfo          { return t.info }
 func (t *pairTask) Sizes() (train, val int) { return len(t.train), len(t.val) }
-func (t *pairTask) Batches(epoch int) [][]int {
-	return datasets.Batches(datasets.EpochOrder(len(t.train), t.cfg.Seed, epoch), t.cfg.Train.BatchSize)
+
+// Training batches are grouped by length: most words and phrases are far shorter than
+// max_len, and a graph as long as the longest pair would spend most of its work on padding.
+// Pairs go to the shortest of three graphs (40%, 60% and 100% of max_len) that fits them.
+
+// bucketLens are the source lengths of the training graphs, ascending, the last max_len.
+func (t *pairTask) bucketLens() []int {
+	m := t.info.MaxLen
+	var lens []int
+	for _, l := range []int{(2*m + 4) / 5, (3*m + 4) / 5, m} {
+		if l > 0 && (len(lens) == 0 || l > lens[len(lens)-1]) {
+			lens = append(lens, l)
+		}
+	}
+	return lens
 }
 
+// bucket is the index in lens of the shortest graph that fits p (target + <eos> ≤ len + 1).
+func bucket(lens []int, p EncodedPair) int {
+	for k, l := range lens {
+		if len(p.Src) <= l && len(p.Tgt) <= l {
+			return k
+		}
+	}
+	return len(lens) - 1
+}
+
+// Batches shuffles the pairs, cuts each length group into batches and shuffles the batches,
+// all fixed by the seed and the epoch.
+func (t *pairTask) Batches(epoch int) [][]int {
+	lens := t.bucketLens()
+	groups := make([][]int, len(lens))
+	for _, i := range datasets.EpochOrder(len(t.train), t.cfg.Seed, epoch) {
+		k := bucket(lens, t.train[i])
+		groups[k] = append(groups[k], i)
+	}
+	var all [][]int
+	for _, g := range groups {
+		all = append(all, datasets.Batches(g, t.cfg.Train.BatchSize)...)
+	}
+	r := rand.New(rand.NewPCG(t.cfg.Seed, uint64(epoch)^0xb7c4e7))
+	r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+	return all
+}
+
+// NewTrainer builds one training graph per length group on shared parameters: the longest
+// first (it creates the parameters), then the shorter ones.
 func (t *pairTask) NewTrainer(seed uint64) (*Trainer, error) {
-	m, err := models.BuildSeq2Seq(t.tc, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed})
+	lens := t.bucketLens()
+	full, err := models.BuildSeq2Seq(t.tc, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed})
 	if err != nil {
 		return nil, err
 	}
-	f := newPairFiller(m, t.tc)
-	fill := func(idx []int) error {
-		f.fill(t.train, idx, t.cfg.Train.LabelSmoothing)
+	fillers := make([]*pairFiller, len(lens))
+	fillers[len(lens)-1] = newPairFiller(full, t.tc)
+	tr := &Trainer{Graph: full.Graph}
+	for k, l := range lens[:len(lens)-1] {
+		c := t.tc
+		c.SourceLen, c.TargetLen = l, l+1
+		m, err := models.BuildSeq2Seq(c, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Shared: full.Params()})
+		if err != nil {
+			return nil, err
+		}
+		fillers[k] = newPairFiller(m, c)
+		tr.Buckets = append(tr.Buckets, m.Graph)
+	}
+	group := func(batch []int) int {
+		k := 0
+		for _, i := range batch {
+			k = max(k, bucket(lens, t.train[i]))
+		}
+		return k
+	}
+	tr.Which = func(batch []int) int { return (group(batch) + 1) % len(lens) } // the longest is graph 0
+	tr.Fill = func(batch []int) error {
+		fillers[group(batch)].fill(t.train, batch, t.cfg.Train.LabelSmoothing)
 		return nil
 	}
-	return &Trainer{Graph: m.Graph, Fill: fill}, nil
+	return tr, nil
 }
 
 // pairFiller writes pairs into a Seq2Seq graph's inputs.

@@ -28,10 +28,14 @@ type Task interface {
 	NewEvaluator(params []*graphs.Param, batch int) (Evaluator, error)
 }
 
-// Trainer is a training graph and the function that writes a batch into its inputs.
+// Trainer is a training graph and the function that writes a batch into its inputs. A task
+// may add graphs of other sequence lengths on the same parameter values: Which then picks
+// the graph of a batch (0 = Graph, i = Buckets[i-1]) and Fill writes into that one.
 type Trainer struct {
-	Graph *models.Graph
-	Fill  func(batch []int) error
+	Graph   *models.Graph
+	Buckets []*models.Graph
+	Which   func(batch []int) int
+	Fill    func(batch []int) error
 }
 
 // Evaluator computes a model's metrics on a split of its task's data.

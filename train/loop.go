@@ -116,6 +116,9 @@ func (r *run) build() error {
 	if err != nil {
 		return err
 	}
+	for _, g := range tr.Buckets {
+		r.stepper.AddGraph(g)
+	}
 	r.eval, err = r.task.NewEvaluator(tr.Graph.Params(), t.EvalBatchSize)
 	return err
 }
@@ -169,7 +172,11 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 				return r.stop(res, "max steps")
 			}
 			batch := batches[r.prog.Batch]
-			sr, err := r.stepper.Step(func() error { return r.trainer.Fill(batch) })
+			graph := 0
+			if r.trainer.Which != nil {
+				graph = r.trainer.Which(batch)
+			}
+			sr, err := r.stepper.StepOn(graph, func() error { return r.trainer.Fill(batch) })
 			if errors.Is(err, ErrNonFinite) {
 				r.progress.finish()
 				return nil, fmt.Errorf("loss became %v at step %d (epoch %d); stopped without updating, the last good checkpoint is %s (try a lower train.optimizer.lr or train.clip_norm)",
@@ -181,7 +188,7 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			// Count the step and the batch at once: a checkpoint from here on resumes after it.
 			r.prog.Step++
 			r.prog.Batch++
-			if r.progress.step(r.prog.Batch, len(batch), sr) {
+			if r.progress.step(r.prog.Batch, examples(r.task, batch), sr) {
 				r.metrics.write(trainRecord(r.prog, sr, r.progress.rate()))
 			}
 			if t.CheckpointEvery > 0 && r.prog.Step%t.CheckpointEvery == 0 {
@@ -353,3 +360,12 @@ func scheduleConfig(s config.Schedule) optim.ScheduleConfig {
 
 // now is the clock of progress reports and metrics lines.
 var now = time.Now
+
+// examples is the number of examples in batch, for the samples/s figure: a task that reads
+// a stream counts the tokens it predicts.
+func examples(t experiment.Task, batch []int) int {
+	if c, ok := t.(interface{ BatchExamples([]int) int }); ok {
+		return c.BatchExamples(batch)
+	}
+	return len(batch)
+}

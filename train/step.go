@@ -15,8 +15,8 @@ import (
 // Stepper takes training steps on one model graph: fill the batch, resample dropout, run
 // forward and backward, clip, update, zero the gradients and carry recurrent state.
 type Stepper struct {
-	net    *models.Graph
-	vm     G.VM
+	nets   []*models.Graph // graphs of one model sharing parameter values, e.g. per length
+	vms    []G.VM
 	opt    optim.Optimizer
 	sched  optim.Schedule
 	clip   float64
@@ -36,7 +36,7 @@ type StepperConfig struct {
 
 // NewStepper compiles net's training machine and creates the optimizer for its parameters.
 func NewStepper(net *models.Graph, c StepperConfig) (*Stepper, error) {
-	s := &Stepper{net: net, sched: c.Schedule, clip: c.ClipNorm, pcg: rand.NewPCG(c.Seed, 0xd209)}
+	s := &Stepper{sched: c.Schedule, clip: c.ClipNorm, pcg: rand.NewPCG(c.Seed, 0xd209)}
 	s.rng = rand.New(s.pcg)
 	for _, p := range net.Params() {
 		v := p.Value.Data().([]float32)
@@ -49,15 +49,28 @@ func NewStepper(net *models.Graph, c StepperConfig) (*Stepper, error) {
 	s.opt = opt
 	// No NaN/Inf watch (it scans every value, 8% of a step): a diverging step shows in the
 	// loss, and our max-pool, unlike Gorgonia's, does not panic on NaN windows.
-	s.vm = G.NewTapeMachine(net.Scope.Graph(), G.BindDualValues(net.ParamNodes()...))
+	s.AddGraph(net)
 	return s, nil
 }
 
-// Close releases the machine.
-func (s *Stepper) Close() error { return s.vm.Close() }
+// AddGraph adds another graph of the same model, built on the first graph's parameter
+// values (models.BuildOptions.Shared), for StepOn: a task may keep one graph per sequence
+// length so that short batches do not pay for the longest.
+func (s *Stepper) AddGraph(net *models.Graph) {
+	s.nets = append(s.nets, net)
+	s.vms = append(s.vms, G.NewTapeMachine(net.Scope.Graph(), G.BindDualValues(net.ParamNodes()...)))
+}
+
+// Close releases the machines.
+func (s *Stepper) Close() error {
+	for _, vm := range s.vms {
+		vm.Close()
+	}
+	return nil
+}
 
 // Params are the parameters being trained.
-func (s *Stepper) Params() []*graphs.Param { return s.net.Params() }
+func (s *Stepper) Params() []*graphs.Param { return s.nets[0].Params() }
 
 // Steps is the number of optimizer steps taken.
 func (s *Stepper) Steps() int { return s.steps }
@@ -75,30 +88,36 @@ type StepResult struct {
 // ErrNonFinite is returned when the loss is NaN or infinite; the parameters are not updated.
 var ErrNonFinite = fmt.Errorf("loss is not finite")
 
-// Step trains on the batch that fill writes into the graph's inputs.
-func (s *Stepper) Step(fill func() error) (StepResult, error) {
+// Step trains on the batch that fill writes into the first graph's inputs.
+func (s *Stepper) Step(fill func() error) (StepResult, error) { return s.StepOn(0, fill) }
+
+// StepOn trains on the batch that fill writes into the inputs of graph i (in the order of
+// NewStepper and AddGraph).
+func (s *Stepper) StepOn(i int, fill func() error) (StepResult, error) {
 	if err := fill(); err != nil {
 		return StepResult{}, err
 	}
-	for _, m := range s.net.Scope.Masks() {
+	net := s.nets[i]
+	for _, m := range net.Scope.Masks() {
 		m.Resample(s.rng)
 	}
-	r, err := s.run()
+	r, err := s.run(i)
 	if err == nil {
-		for _, st := range s.net.Scope.States() {
+		for _, st := range net.Scope.States() {
 			st.Carry()
 		}
 	}
 	return r, err
 }
 
-func (s *Stepper) run() (StepResult, error) {
-	s.vm.Reset() // without it RunAll silently does nothing
-	if err := s.vm.RunAll(); err != nil {
+func (s *Stepper) run(i int) (StepResult, error) {
+	vm, net := s.vms[i], s.nets[i]
+	vm.Reset() // without it RunAll silently does nothing
+	if err := vm.RunAll(); err != nil {
 		return StepResult{}, fmt.Errorf("training step %d: %w", s.steps+1, err)
 	}
-	r := StepResult{Loss: float64(s.net.Loss.Value().Data().(float32)), LR: s.sched.LR(s.steps)}
-	if err := s.collectGrads(); err != nil {
+	r := StepResult{Loss: float64(net.Loss.Value().Data().(float32)), LR: s.sched.LR(s.steps)}
+	if err := s.collectGrads(net); err != nil {
 		return r, err
 	}
 	if math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0) {
@@ -115,8 +134,8 @@ func (s *Stepper) run() (StepResult, error) {
 
 // collectGrads moves the machine's gradients into the optimizer's buffers and zeroes them
 // in the machine, which otherwise accumulates them across runs.
-func (s *Stepper) collectGrads() error {
-	for i, n := range s.net.ParamNodes() {
+func (s *Stepper) collectGrads(net *models.Graph) error {
+	for i, n := range net.ParamNodes() {
 		g, err := n.Grad()
 		if err != nil {
 			return fmt.Errorf("gradient of %s: %w", s.params[i].Name, err)
