@@ -42,7 +42,7 @@ func TestLoadOpticks(t *testing.T) {
 
 func TestNewCharCorpus(t *testing.T) {
 	// 15 characters: train "aababcdef" (9), val "gXY" (3), test "éaz" (3).
-	c := NewCharCorpus("aababcdefgXYéaz", 0.2, 0.2)
+	c := NewCharCorpus("aababcdefgXYéaz", 0.2, 0.2, 1, nil)
 	wantTokens := []string{"<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c", "d", "e", "f"}
 	if !reflect.DeepEqual(c.Vocab.Tokens, wantTokens) {
 		t.Errorf("Vocab.Tokens = %q, want %q", c.Vocab.Tokens, wantTokens)
@@ -75,7 +75,7 @@ func TestCharCorpusOpticks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewCharCorpus(text, 0.05, 0.05)
+	c := NewCharCorpus(text, 0.05, 0.05, 1, nil)
 	n := utf8.RuneCountInString(text)
 	if got := len(c.Train) + len(c.Val) + len(c.Test); got != n {
 		t.Errorf("spans hold %d characters, want %d", got, n)
@@ -96,5 +96,25 @@ func TestCharCorpusOpticks(t *testing.T) {
 		len(text), n, c.Vocab.Size(), len(c.Train), len(c.Val), len(c.Test), unk)
 	if c.Vocab.Size() < 60 || c.Vocab.Size() > 100 {
 		t.Errorf("vocabulary of %d characters, want 60..100", c.Vocab.Size())
+	}
+}
+
+// TestNewCharCorpusBlocks: with several blocks each split takes its share of every block, in
+// text order, and a saved vocabulary is used as given.
+func TestNewCharCorpusBlocks(t *testing.T) {
+	text := "aaaaaaaabcbbbbbbbbde" // two blocks of 10: train 8, val 1, test 1 each
+	c := NewCharCorpus(text, 0.1, 0.1, 2, nil)
+	dec := func(ids []int) string { return strings.Join(c.Vocab.Decode(ids), "") }
+	if got, want := dec(c.Train), "aaaaaaaabbbbbbbb"; got != want {
+		t.Errorf("train = %q, want %q", got, want)
+	}
+	// val is "b" + "d", test "c" + "e": only b is seen in training (block 2).
+	if got, want := [2]string{dec(c.Val), dec(c.Test)}, [2]string{"b<unk>", "<unk><unk>"}; got != want {
+		t.Errorf("val, test = %q, want %q", got, want)
+	}
+	saved := BuildVocab([][]string{{"b", "c", "d", "e"}}, 1, 0)
+	c2 := NewCharCorpus(text, 0.1, 0.1, 2, saved)
+	if c2.Vocab != saved || c2.Val[0] != saved.ID("b") || c2.Test[1] != saved.ID("e") {
+		t.Errorf("saved vocabulary not used: val %v test %v", c2.Val, c2.Test)
 	}
 }

@@ -14,6 +14,13 @@ import (
 
 func init() { DataSets["opticks"] = loadCharTask }
 
+// TextBlocks is the number of equal blocks a text is cut into before each block is split
+// train|val|test, so that the held-out text comes from the whole book. One block (the last
+// 10% held out) would test only Book III's Queries, essays in another register than the
+// experiments before them: a character 4-gram model trained on the rest scores 1.85
+// nats/char on that span but 1.37–1.60 on 5% spans elsewhere (README.md, Opticks).
+const TextBlocks = 20
+
 // charTask trains a character language model on one long text by truncated
 // back-propagation through time: the training span is cut into B parallel streams, batch k
 // holds the k-th chunk of max_len characters of every stream, and the LSTM state carries from
@@ -61,16 +68,19 @@ func loadCharTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	corpus := datasets.NewCharCorpus(text, cfg.Data.ValFraction, cfg.Data.TestFraction)
-	info := DataInfo{Kind: KindChars, Vocab: corpus.Vocab, MaxLen: cfg.Data.MaxLen, Tokens: "chars"}
-	t := &charTask{cfg: cfg, train: corpus.Train, val: corpus.Val, test: corpus.Test}
+	var vocab *datasets.Vocab
 	if saved != nil {
 		if saved.Kind != KindChars || saved.Vocab == nil {
 			return nil, fmt.Errorf("data %q is a character stream; the model was trained on %s data", cfg.Data.Name, kindName(saved.Kind))
 		}
-		info = *saved
-		t.train, t.val, t.test = reencode(text, corpus, info.Vocab)
+		vocab = saved.Vocab
 	}
+	corpus := datasets.NewCharCorpus(text, cfg.Data.ValFraction, cfg.Data.TestFraction, TextBlocks, vocab)
+	info := DataInfo{Kind: KindChars, Vocab: corpus.Vocab, MaxLen: cfg.Data.MaxLen, Tokens: "chars"}
+	if saved != nil {
+		info = *saved
+	}
+	t := &charTask{cfg: cfg, train: corpus.Train, val: corpus.Val, test: corpus.Test}
 	if cfg.Data.Limit > 0 && len(t.train) > cfg.Data.Limit {
 		t.train = t.train[:cfg.Data.Limit]
 	}
@@ -84,20 +94,6 @@ func loadCharTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 		return nil, fmt.Errorf("data: %d training characters are too few for train.batch_size %d", len(t.train), cfg.Train.BatchSize)
 	}
 	return t, nil
-}
-
-// reencode encodes the spans of text with a saved vocabulary (the same spans NewCharCorpus cut).
-func reencode(text string, c *datasets.CharCorpus, v *datasets.Vocab) (train, val, test []int) {
-	chars := []rune(text)
-	enc := func(rs []rune) []int {
-		ids := make([]int, len(rs))
-		for i, r := range rs {
-			ids[i] = v.ID(string(r))
-		}
-		return ids
-	}
-	a, b := len(c.Train), len(c.Train)+len(c.Val)
-	return enc(chars[:a]), enc(chars[a:b]), enc(chars[b:])
 }
 
 // CharModel is the language model the model section describes for the vocabulary of info.
