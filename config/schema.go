@@ -33,6 +33,8 @@ type Data struct {
 	MaxLen int `yaml:"max_len"`
 	// MinCount is how often a token must occur in the training split to get its own id; rarer tokens become <unk>; default 1.
 	MinCount int `yaml:"min_count"`
+	// VocabSize caps each vocabulary built from the training split at this many tokens, the four specials included, keeping the most frequent; 0 means no cap.
+	VocabSize int `yaml:"vocab_size"`
 }
 
 // Model selects one architecture by kind; only the section named by Kind is used.

@@ -29,6 +29,7 @@ func (e Experiment) Validate() error {
 	}
 	above(v, "data.max_len", e.Data.MaxLen, 0)
 	above(v, "data.min_count", e.Data.MinCount, 0)
+	v.require(e.Data.VocabSize == 0 || e.Data.VocabSize >= 5, "data.vocab_size must be 0 (no cap) or at least 5 (four special tokens and one more), got %d", e.Data.VocabSize)
 	if oneOf(v, "model.kind", e.Model.Kind, ModelKinds) {
 		switch e.Model.Kind {
 		case "cnn":

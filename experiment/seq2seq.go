@@ -73,8 +73,8 @@ func loadPairTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 		for i, p := range tr {
 			src[i], tgt[i] = p.Source, p.Target
 		}
-		info.Vocab = datasets.BuildVocab(src, cfg.Data.MinCount, 0)
-		info.TargetVocab = datasets.BuildVocab(tgt, cfg.Data.MinCount, 0)
+		info.Vocab = datasets.BuildVocab(src, cfg.Data.MinCount, cfg.Data.VocabSize)
+		info.TargetVocab = datasets.BuildVocab(tgt, cfg.Data.MinCount, cfg.Data.VocabSize)
 	}
 	t := &pairTask{cfg: cfg, info: info, raw: map[string][]datasets.Pair{"train": tr, "val": va, "test": te}}
 	t.tc = TransformerModel(cfg.Model, info)

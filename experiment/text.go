@@ -73,7 +73,7 @@ func loadTextTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 		for i, j := range tr {
 			docs[i] = datasets.Tokenize(set.Examples[j].Text)
 		}
-		info.Vocab = datasets.BuildVocab(docs, cfg.Data.MinCount, 0)
+		info.Vocab = datasets.BuildVocab(docs, cfg.Data.MinCount, cfg.Data.VocabSize)
 	}
 	spec, err := ModelSpec(cfg.Model, info)
 	if err != nil {
