@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	G "gorgonia.org/gorgonia"
@@ -62,6 +63,7 @@ func loadPairTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 		return nil, err
 	}
 	tr, va, te := datasets.SplitByKey(pairs, cfg.Data.ValFraction, cfg.Data.TestFraction, cfg.Seed)
+	tr = sample(tr, cfg.Data.Limit, cfg.Seed)
 	info := DataInfo{Kind: KindPairs, MaxLen: cfg.Data.MaxLen, TargetLen: cfg.Data.MaxLen + 1, Tokens: tokens}
 	if saved != nil {
 		if saved.Kind != KindPairs || saved.Vocab == nil || saved.TargetVocab == nil {
@@ -82,11 +84,23 @@ func loadPairTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 		return nil, fmt.Errorf("model.%v", err)
 	}
 	t.train = t.encode(tr, true)
-	if cfg.Data.Limit > 0 && len(t.train) > cfg.Data.Limit {
-		t.train = t.train[:cfg.Data.Limit]
-	}
 	t.val, t.test = t.encode(va, false), t.encode(te, false)
 	return t, nil
+}
+
+// sample keeps limit pairs chosen by the seed, in their original order (all for limit 0): the
+// data sets list pairs alphabetically, so the first ones would all start with "a".
+func sample(pairs []datasets.Pair, limit int, seed uint64) []datasets.Pair {
+	if limit <= 0 || limit >= len(pairs) {
+		return pairs
+	}
+	keep := datasets.EpochOrder(len(pairs), seed, -1)[:limit]
+	slices.Sort(keep)
+	out := make([]datasets.Pair, limit)
+	for i, j := range keep {
+		out[i] = pairs[j]
+	}
+	return out
 }
 
 // TransformerModel is the encoder-decoder the model section describes for the vocabularies
