@@ -1,0 +1,57 @@
+package testrun
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/gorgonet/gorgonet/config"
+)
+
+// TaskSets are the tiny runs of the text, character and sequence-pair tasks: --set
+// overrides on top of each embedded config, one epoch of a few seconds on two cores. Their
+// models learn next to nothing; tests check behaviour and formats, not quality.
+var TaskSets = map[string][]string{
+	// 200 sentences: 7 steps of 32.
+	"sentiment-lstm": {"train.epochs=1", "data.limit=200", "model.lstm.hidden=8", "model.lstm.embedding=8"},
+	// 5000 characters as 8 streams of 20-character chunks: 32 steps.
+	"opticks-charlm": {"train.epochs=1", "data.limit=5000", "data.max_len=20", "model.lstm.hidden=16",
+		"train.batch_size=8", "train.checkpoint_every=0", "train.schedule.warmup_steps=5"},
+	// 300 words in length buckets; validation and test splits of about 400 words keep decoding quick.
+	"cmudict-transformer": {"train.epochs=1", "data.limit=300", "data.max_len=12", "model.transformer.dim=16",
+		"model.transformer.ff=32", "model.transformer.encoder_layers=1", "model.transformer.decoder_layers=1",
+		"train.batch_size=32", "data.val_fraction=0.003", "data.test_fraction=0.003", "train.checkpoint_every=0",
+		"train.schedule.warmup_steps=5", "decode.beam=2"},
+	// 300 phrase pairs from the Ding dictionary (needs the trans-de-en package, see
+	// DeEnAvailable); validation and test splits of about 250 pairs keep evaluation to
+	// seconds. Reading the dictionary alone takes about ten.
+	"de-en-transformer": {"train.epochs=1", "data.limit=300", "data.min_count=1", "model.transformer.dim=16",
+		"model.transformer.ff=32", "model.transformer.encoder_layers=1", "model.transformer.decoder_layers=1",
+		"train.batch_size=32", "data.val_fraction=0.0003", "data.test_fraction=0.0003", "train.checkpoint_every=0",
+		"train.schedule.warmup_steps=5", "decode.beam=2"},
+}
+
+// TaskConfig is the embedded config name with TaskSets[name] and then extra applied,
+// validated.
+func TaskConfig(name string, extra ...string) (config.Experiment, error) {
+	sets, ok := TaskSets[name]
+	if !ok {
+		return config.Experiment{}, fmt.Errorf("testrun: no tiny run of %q", name)
+	}
+	cfg, _, err := config.Load(name)
+	if err != nil {
+		return cfg, err
+	}
+	for _, kv := range append(append([]string{}, sets...), extra...) {
+		if err := cfg.Set(kv); err != nil {
+			return cfg, err
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// DeEnAvailable reports whether the German–English dictionary the de-en task reads is
+// installed (Debian package trans-de-en); tests of that task skip without it.
+func DeEnAvailable() bool {
+	_, err := os.Stat("/usr/share/trans/de-en")
+	return err == nil
+}
