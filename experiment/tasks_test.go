@@ -1,0 +1,349 @@
+package experiment
+
+import (
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/internal/testrun"
+	"github.com/gorgonet/gorgonet/models"
+)
+
+// tinyTasks are the tasks of testrun's tiny runs, loaded once per test binary; tests only
+// read them.
+var tinyTasks struct {
+	sync.Mutex
+	loaded map[string]Task
+}
+
+func tinyTask(t *testing.T, name string) Task {
+	t.Helper()
+	tinyTasks.Lock()
+	defer tinyTasks.Unlock()
+	if task, ok := tinyTasks.loaded[name]; ok {
+		return task
+	}
+	cfg, err := testrun.TaskConfig(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := LoadTask(cfg, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if tinyTasks.loaded == nil {
+		tinyTasks.loaded = map[string]Task{}
+	}
+	tinyTasks.loaded[name] = task
+	return task
+}
+
+// TestTaskBatches: each epoch of sentences or pairs visits every training example exactly
+// once, in batches of at most batch_size, in an order fixed by the seed and the epoch; a
+// character stream is read chunk by chunk in order every epoch, so that the carried state
+// follows the text.
+func TestTaskBatches(t *testing.T) {
+	for _, name := range []string{"sentiment-lstm", "cmudict-transformer"} {
+		t.Run(name, func(t *testing.T) {
+			task := tinyTask(t, name)
+			n, _ := task.Sizes()
+			if n == 0 || n > 300 {
+				t.Fatalf("%d training examples, want 1 to data.limit", n)
+			}
+			size := map[string]int{"sentiment-lstm": 32, "cmudict-transformer": 32}[name]
+			var orders [][]int
+			for epoch := range 2 {
+				batches := task.Batches(epoch)
+				if again := task.Batches(epoch); !slices.EqualFunc(batches, again, slices.Equal) {
+					t.Errorf("epoch %d: two calls give different batches", epoch)
+				}
+				var order []int
+				for i, b := range batches {
+					if len(b) == 0 || len(b) > size {
+						t.Errorf("epoch %d batch %d has %d examples, want 1 to %d", epoch, i, len(b), size)
+					}
+					order = append(order, b...)
+				}
+				if got := slices.Sorted(slices.Values(order)); !slices.Equal(got, seq(n)) {
+					t.Errorf("epoch %d does not visit each of the %d examples once: %d visits", epoch, n, len(order))
+				}
+				orders = append(orders, order)
+			}
+			if slices.Equal(orders[0], orders[1]) {
+				t.Error("epochs 0 and 1 visit the examples in the same order; want a new shuffle each epoch")
+			}
+		})
+	}
+	t.Run("opticks-charlm", func(t *testing.T) {
+		task := tinyTask(t, "opticks-charlm")
+		if n, _ := task.Sizes(); n != 5000 {
+			t.Errorf("%d training characters, want data.limit 5000", n)
+		}
+		// 8 streams of ceil(4999/8) = 625 positions, read 20 at a time: 32 chunks.
+		for epoch := range 2 {
+			batches := task.Batches(epoch)
+			if len(batches) != 32 {
+				t.Fatalf("epoch %d: %d chunks, want 32", epoch, len(batches))
+			}
+			for k, b := range batches {
+				if !slices.Equal(b, []int{k}) {
+					t.Errorf("epoch %d batch %d is %v, want chunk %d", epoch, k, b, k)
+				}
+			}
+		}
+	})
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// TestSeq2SeqBuckets: the pair task trains on graphs of several lengths on one set of
+// parameter values; every batch goes to a graph long enough for all its pairs, Fill writes
+// it into that graph, and the short graphs are used.
+func TestSeq2SeqBuckets(t *testing.T) {
+	task := tinyTask(t, "cmudict-transformer").(*pairTask)
+	tr, err := task.NewTrainer(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphs := append([]*models.Graph{tr.Graph}, tr.Buckets...)
+	if len(graphs) != 3 || tr.Which == nil {
+		t.Fatalf("%d training graphs (Which set: %v), want 3 for max_len 12", len(graphs), tr.Which != nil)
+	}
+	for i, g := range tr.Buckets {
+		for j, p := range g.Params() {
+			full := tr.Graph.Params()[j]
+			if p.Name != full.Name || &p.Value.Data().([]float32)[0] != &full.Value.Data().([]float32)[0] {
+				t.Fatalf("bucket graph %d parameter %s does not share %s's values", i+1, p.Name, full.Name)
+			}
+		}
+	}
+	input := func(g *models.Graph, name string) ([]float32, int) {
+		n := g.Scope.Graph().ByName(name)
+		if len(n) != 1 {
+			t.Fatalf("graph has %d inputs named %q", len(n), name)
+		}
+		return n[0].Value().Data().([]float32), n[0].Shape()[1]
+	}
+	used := map[int]int{}
+	for epoch := range 2 {
+		for _, batch := range task.Batches(epoch) {
+			which := tr.Which(batch)
+			if which < 0 || which >= len(graphs) {
+				t.Fatalf("Which gives graph %d of %d", which, len(graphs))
+			}
+			used[which]++
+			g := graphs[which]
+			if err := tr.Fill(batch); err != nil {
+				t.Fatal(err)
+			}
+			mask, srcLen := input(g, "source_mask")
+			_, tgtLen := input(g, "target_in")
+			for r, i := range batch {
+				p := task.train[i]
+				if len(p.Src) > srcLen || len(p.Tgt)+1 > tgtLen {
+					t.Fatalf("pair %d (%d → %d tokens) in graph %d of lengths %d → %d", i, len(p.Src), len(p.Tgt), which, srcLen, tgtLen)
+				}
+				var real int
+				for _, m := range mask[r*srcLen : (r+1)*srcLen] {
+					real += int(m)
+				}
+				if real != len(p.Src) {
+					t.Fatalf("graph %d row %d: Fill marked %d source tokens, the pair has %d", which, r, real, len(p.Src))
+				}
+			}
+		}
+	}
+	if len(used) < 2 {
+		t.Errorf("batches by graph: %v; want the shorter graphs used too", used)
+	}
+}
+
+// TestLoadTaskRefusesOtherKinds: data of one kind with the vocabularies of a checkpoint of
+// another kind, or a model that cannot read it, is refused with an error naming both.
+func TestLoadTaskRefusesOtherKinds(t *testing.T) {
+	names := []string{"sentiment-lstm", "opticks-charlm", "cmudict-transformer"}
+	for _, data := range names {
+		for _, model := range names {
+			if data == model {
+				continue
+			}
+			t.Run(model+" checkpoint on "+data+" data", func(t *testing.T) {
+				cfg, err := testrun.TaskConfig(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				saved := tinyTask(t, model).Info()
+				_, err = LoadTask(cfg, &saved)
+				if err == nil || !strings.Contains(err.Error(), kindName(saved.Kind)) {
+					t.Errorf("got %v, want an error naming the model's %s data", err, kindName(saved.Kind))
+				}
+			})
+		}
+	}
+	for _, tt := range []struct{ data, kind string }{
+		{"opticks-charlm", "transformer"}, {"opticks-charlm", "cnn"}, {"cmudict-transformer", "lstm"},
+	} {
+		t.Run(tt.data+" with model.kind "+tt.kind, func(t *testing.T) {
+			cfg, err := testrun.TaskConfig(tt.data, "model.kind="+tt.kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := LoadTask(cfg, nil); err == nil || !strings.Contains(err.Error(), "model.kind") || !strings.Contains(err.Error(), tt.kind) {
+				t.Errorf("got %v, want a model.kind error naming %s", err, tt.kind)
+			}
+		})
+	}
+}
+
+// saveUntrained writes the initial weights of the tiny run's task as a checkpoint.
+func saveUntrained(t *testing.T, name string) string {
+	t.Helper()
+	task := tinyTask(t, name)
+	cfg, err := testrun.TaskConfig(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := task.NewTrainer(cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name+".safetensors")
+	err = Save(path, Snapshot{Config: cfg, Info: task.Info(), Params: tr.Graph.Params(), States: tr.Graph.Scope.States()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestOpenRefusesOtherKinds: each way of opening a checkpoint for predictions takes its own
+// kind of model and refuses the others with an error, not a panic.
+func TestOpenRefusesOtherKinds(t *testing.T) {
+	ckpt := map[string]string{}
+	for _, name := range []string{"sentiment-lstm", "opticks-charlm", "cmudict-transformer"} {
+		ckpt[name] = saveUntrained(t, name)
+	}
+	open := map[string]func(path string) error{
+		"classifier": func(path string) error {
+			m, _, err := OpenClassifier(path, 2)
+			if err == nil {
+				m.Close()
+			}
+			return err
+		},
+		"generator": func(path string) error {
+			g, _, err := OpenGenerator(path)
+			if err == nil {
+				g.Close()
+			}
+			return err
+		},
+		"translator": func(path string) error {
+			tr, _, err := OpenTranslator(path, 2, 0)
+			if err == nil {
+				tr.Close()
+			}
+			return err
+		},
+	}
+	accepts := map[string]string{"classifier": "sentiment-lstm", "generator": "opticks-charlm", "translator": "cmudict-transformer"}
+	for way, fn := range open {
+		for name, path := range ckpt {
+			t.Run(way+" of "+name, func(t *testing.T) {
+				err := fn(path)
+				if accepts[way] == name {
+					if err != nil {
+						t.Errorf("got %v, want it opened", err)
+					}
+					return
+				}
+				if err == nil || !strings.Contains(err.Error(), path) {
+					t.Errorf("got %v, want an error naming %s", err, path)
+				}
+			})
+		}
+	}
+}
+
+// TestGeneratorContinue: the generator writes exactly Length characters of the vocabulary
+// after any prompt, refuses negative options, and with Temperature 0 or TopK 1 always takes
+// the most likely character.
+func TestGeneratorContinue(t *testing.T) {
+	g, l, err := OpenGenerator(saveUntrained(t, "opticks-charlm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	for _, o := range []GenerateOptions{{Length: -1}, {Temperature: -0.5}, {TopK: -2}, {Temperature: math.NaN()}} {
+		if _, err := g.Continue("a", o); err == nil {
+			t.Errorf("%+v: no error, want negative options refused", o)
+		}
+	}
+	cont := func(prompt string, o GenerateOptions) string {
+		t.Helper()
+		s, err := g.Continue(prompt, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for _, prompt := range []string{"", "Light", "日本語 ☃", "\xff"} {
+		s := cont(prompt, GenerateOptions{Length: 25, Temperature: 1, Seed: 3})
+		if n := len([]rune(s)); n != 25 {
+			t.Errorf("prompt %q: %d characters %q, want 25", prompt, n, s)
+		}
+		for _, r := range s {
+			if id := l.Info.Vocab.ID(string(r)); id <= datasets.EosID {
+				t.Errorf("prompt %q: %q is not a character of the vocabulary", prompt, r)
+			}
+		}
+	}
+	greedy := cont("Light", GenerateOptions{Length: 25})
+	if top1 := cont("Light", GenerateOptions{Length: 25, Temperature: 2, TopK: 1, Seed: 9}); top1 != greedy {
+		t.Errorf("TopK 1: %q, Temperature 0: %q; want the same", top1, greedy)
+	}
+	if a, b := cont("Light", GenerateOptions{Length: 25, Temperature: 1, Seed: 5}), cont("Light", GenerateOptions{Length: 25, Temperature: 1, Seed: 5}); a != b {
+		t.Errorf("seed 5 twice: %q, then %q", a, b)
+	}
+	if s := cont("Light", GenerateOptions{}); s != "" {
+		t.Errorf("Length 0: %q, want nothing", s)
+	}
+}
+
+// TestEncodeText: any text becomes 1 to max_len ids of the vocabulary; words never seen,
+// bytes that are not UTF-8 and text without tokens read as <unk>.
+func TestEncodeText(t *testing.T) {
+	v := tinyTask(t, "sentiment-lstm").Info().Vocab
+	good := v.ID("good")
+	if good == datasets.UnkID {
+		t.Fatal(`"good" is not in the vocabulary of 200 sentences`)
+	}
+	tests := []struct {
+		text string
+		want []int
+	}{
+		{"", []int{datasets.UnkID}},
+		{" \t\n ", []int{datasets.UnkID}},
+		{"blorptastic", []int{datasets.UnkID}},
+		{"GOOD", []int{good}},
+		{"good \xff\xfe good", []int{good, datasets.UnkID, datasets.UnkID, good}}, // one token per invalid byte
+		{strings.Repeat("good ", 100), slices.Repeat([]int{good}, 40)},
+	}
+	for _, tt := range tests {
+		if got := EncodeText(v, tt.text, 40); !slices.Equal(got, tt.want) {
+			t.Errorf("EncodeText(%.20q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+	if got := EncodeText(v, "日本語 ☃ ça", 40); len(got) == 0 || len(got) > 40 {
+		t.Errorf("EncodeText of other scripts: %v", got)
+	}
+}
