@@ -13,6 +13,7 @@ import (
 // Token ids the decoder relies on; they match the datasets package's vocabularies.
 const (
 	padID = 0
+	unkID = 1
 	bosID = 2
 	eosID = 3
 )
@@ -210,7 +211,8 @@ func (b *beamSearch) step(logits func(k int) []float32, last bool) []int {
 		}
 		lse := logSumExp(row)
 		for id, x := range row {
-			if id == padID || id == bosID {
+			if id == padID || id == unkID || id == bosID { // never an output; <unk> says nothing
+
 				continue
 			}
 			cands = append(cands, cand{k, id, h.score + float64(x) - lse})

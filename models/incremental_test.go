@@ -470,7 +470,7 @@ func bruteGreedy(t testing.TB, c TransformerConfig, params []*graphs.Param, srcs
 			row := logits[pos*v:][:v]
 			best := -1
 			for id, x := range row {
-				if id != padID && id != bosID && (best < 0 || x > row[best]) {
+				if id != padID && id != unkID && id != bosID && (best < 0 || x > row[best]) {
 					best = id
 				}
 			}

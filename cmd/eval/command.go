@@ -76,6 +76,14 @@ func (o *options) run(w io.Writer) error {
 	default:
 		return fmt.Errorf("--split %q: want test, val or train", o.split)
 	}
+	switch {
+	case o.beam < 0:
+		return fmt.Errorf("--beam must not be negative, got %d", o.beam)
+	case o.samples < 0:
+		return fmt.Errorf("--samples must not be negative, got %d", o.samples)
+	case o.batch < 0:
+		return fmt.Errorf("--batch-size must not be negative, got %d", o.batch)
+	}
 	path, err := cli.ResolveCheckpoint(o.checkpoint)
 	if err != nil {
 		return err
