@@ -159,16 +159,9 @@ type charSplits struct {
 }
 
 func (e *charSplits) Evaluate(split string, _ EvalOptions) (Metrics, error) {
-	var ids []int
-	switch split {
-	case "train":
-		ids = e.task.train
-	case "val":
-		ids = e.task.val
-	case "test":
-		ids = e.task.test
-	default:
-		return Metrics{}, fmt.Errorf("unknown split %q: want test, val or train", split)
+	ids, err := pickSplit(split, e.task.train, e.task.val, e.task.test)
+	if err != nil {
+		return Metrics{}, err
 	}
 	return e.LMEvaluator.Evaluate(split, ids)
 }

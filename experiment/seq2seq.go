@@ -299,16 +299,9 @@ func (e *pairEvaluator) Params() []*graphs.Param { return e.m.Params() }
 func (e *pairEvaluator) Close() error { return e.vm.Close() }
 
 func (e *pairEvaluator) Evaluate(split string, o EvalOptions) (Metrics, error) {
-	var data []EncodedPair
-	switch split {
-	case "train":
-		data = e.task.train
-	case "val":
-		data = e.task.val
-	case "test":
-		data = e.task.test
-	default:
-		return Metrics{}, fmt.Errorf("unknown split %q: want test, val or train", split)
+	data, err := pickSplit(split, e.task.train, e.task.val, e.task.test)
+	if err != nil {
+		return Metrics{}, err
 	}
 	m, err := e.teacherForced(split, data)
 	if err != nil || !o.Decode {

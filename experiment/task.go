@@ -114,3 +114,17 @@ func checkSaved(saved *DataInfo, got DataInfo, name string) error {
 	}
 	return nil
 }
+
+// pickSplit returns the split called name among a task's three.
+func pickSplit[T any](name string, train, val, test T) (T, error) {
+	switch name {
+	case "train":
+		return train, nil
+	case "val":
+		return val, nil
+	case "test":
+		return test, nil
+	}
+	var none T
+	return none, fmt.Errorf("unknown split %q: want test, val or train", name)
+}

@@ -106,15 +106,7 @@ func (t *textTask) Batches(epoch int) [][]int {
 }
 
 func (t *textTask) split(name string) ([]Sentence, error) {
-	switch name {
-	case "train":
-		return t.train, nil
-	case "val":
-		return t.val, nil
-	case "test":
-		return t.test, nil
-	}
-	return nil, fmt.Errorf("unknown split %q: want test, val or train", name)
+	return pickSplit(name, t.train, t.val, t.test)
 }
 
 func (t *textTask) NewTrainer(seed uint64) (*Trainer, error) {
