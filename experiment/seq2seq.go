@@ -43,6 +43,7 @@ var pairSets = map[string]func(d config.Data) ([]datasets.Pair, string, error){
 type EncodedPair struct {
 	Key      string
 	Src, Tgt []int
+	Ref      []string // the target as written, the reference for error rates and BLEU
 }
 
 // pairTask trains an encoder-decoder Transformer with teacher forcing.
@@ -125,7 +126,8 @@ func (t *pairTask) encode(pairs []datasets.Pair, training bool) []EncodedPair {
 		if training && (len(p.Source) > t.info.MaxLen || len(p.Target) >= t.info.TargetLen || len(p.Source) == 0) {
 			continue
 		}
-		out = append(out, EncodedPair{Key: p.Key, Src: EncodeSource(t.info.Vocab, p.Source, t.info.MaxLen), Tgt: t.info.TargetVocab.Encode(p.Target)})
+		out = append(out, EncodedPair{Key: p.Key, Src: EncodeSource(t.info.Vocab, p.Source, t.info.MaxLen),
+			Tgt: t.info.TargetVocab.Encode(p.Target), Ref: p.Target})
 	}
 	return out
 }
@@ -379,10 +381,7 @@ func (e *pairEvaluator) decode(m *Metrics, data []EncodedPair, o EvalOptions) er
 	refStreams := [][]string{}
 	for i, h := range hyps {
 		words := tv.Decode(h)
-		var rs [][]string
-		for _, r := range refs[i] {
-			rs = append(rs, tv.Decode(r))
-		}
+		rs := refs[i] // as written: a word outside the vocabulary stays itself, not <unk>
 		rates.Add(words, rs)
 		hypText = append(hypText, strings.Join(words, " "))
 		for k, r := range rs {
@@ -411,8 +410,8 @@ func (e *pairEvaluator) decode(m *Metrics, data []EncodedPair, o EvalOptions) er
 	return nil
 }
 
-// groupByKey lists each key once, in first-seen order, with its source and every target.
-func groupByKey(data []EncodedPair) (keys []string, srcs [][]int, refs [][][]int) {
+// groupByKey lists each key once, in first-seen order, with its source and every reference.
+func groupByKey(data []EncodedPair) (keys []string, srcs [][]int, refs [][][]string) {
 	at := map[string]int{}
 	for _, p := range data {
 		i, ok := at[p.Key]
@@ -421,7 +420,7 @@ func groupByKey(data []EncodedPair) (keys []string, srcs [][]int, refs [][][]int
 			at[p.Key] = i
 			keys, srcs, refs = append(keys, p.Key), append(srcs, p.Src), append(refs, nil)
 		}
-		refs[i] = append(refs[i], p.Tgt)
+		refs[i] = append(refs[i], p.Ref)
 	}
 	return keys, srcs, refs
 }
