@@ -41,7 +41,7 @@ func newStreams(total, b, t int) streams {
 	return streams{b: b, n: (total - 1 + b - 1) / b, t: t}
 }
 
-// chunks is the number of chunks that cover a row's n−1 predictions... rounded up.
+// chunks is the number of chunks of t steps that cover a row of n positions.
 func (s streams) chunks() int { return (s.n + s.t - 1) / s.t }
 
 // fill writes chunk k of ids into inputs (b, t) and calls target(row·t+step, next id) for every
@@ -206,7 +206,7 @@ func (e *LMEvaluator) run() ([]float32, error) {
 // bits per character, and next-token accuracy. The text is read as parallel streams, each
 // starting from a zero state.
 func (e *LMEvaluator) Evaluate(split string, ids []int) (Metrics, error) {
-	m := Metrics{Split: split, Examples: max(len(ids)-1, 0)}
+	m := Metrics{Split: split}
 	if len(ids) < 2 {
 		return m, fmt.Errorf("split %s has %d tokens, too few to evaluate a language model", split, len(ids))
 	}
@@ -218,8 +218,9 @@ func (e *LMEvaluator) Evaluate(split string, ids []int) (Metrics, error) {
 	v := e.cfg.Vocab
 	var nll float64
 	var n, correct int
+	pos, next := make([]int, 0, len(x)), make([]int, 0, len(x))
 	for k := 0; k < s.chunks(); k++ {
-		var pos, next []int
+		pos, next = pos[:0], next[:0]
 		s.fill(ids, k, x, func(p, nx int) { pos, next = append(pos, p), append(next, nx) })
 		logits, err := e.run()
 		if err != nil {

@@ -46,11 +46,10 @@ func FillSentences(ids, mask []float32, sentences [][]int, steps int) {
 
 // textTask classifies sentences.
 type textTask struct {
-	cfg               config.Experiment
-	info              DataInfo
-	spec              models.Spec
-	train, val, test  []Sentence
-	batchIDs, batchSz [][]int
+	cfg              config.Experiment
+	info             DataInfo
+	spec             models.Spec
+	train, val, test []Sentence
 }
 
 func loadTextTask(cfg config.Experiment, saved *DataInfo) (Task, error) {

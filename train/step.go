@@ -72,12 +72,6 @@ func (s *Stepper) Close() error {
 // Params are the parameters being trained.
 func (s *Stepper) Params() []*graphs.Param { return s.nets[0].Params() }
 
-// Steps is the number of optimizer steps taken.
-func (s *Stepper) Steps() int { return s.steps }
-
-// LR is the learning rate of the next step.
-func (s *Stepper) LR() float64 { return s.sched.LR(s.steps) }
-
 // StepResult describes one step.
 type StepResult struct {
 	Loss     float64 // mean loss of the batch before the update
