@@ -249,7 +249,7 @@ func (op *attentionOp) buffers(dt tensor.Dtype) (qp, kvp, probs, dropped *tensor
 }
 
 func attentionForward[T float](op *attentionOp, in attnIn[T], out []T) {
-	qpT, kvpT, probsT, droppedT := op.buffers(dtypeOfFloat[T]())
+	qpT, kvpT, probsT, droppedT := op.buffers(dtypeOf[T]())
 	qp, probs, dropped := data[T](qpT), data[T](probsT), data[T](droppedT)
 	var kvp []T
 	d, rowsQ, rowsK := op.dim, op.batch*op.tq, op.batch*op.tk
@@ -402,7 +402,7 @@ func (op *attentionGradOp) Do(vals ...G.Value) (G.Value, error) {
 
 func attentionBackward[T float](op *attentionGradOp, in attnIn[T], dOut, grad []T) {
 	f := op.fwd
-	dt := dtypeOfFloat[T]()
+	dt := dtypeOf[T]()
 	qpT, kvpT, probsT, droppedT := f.buffers(dt)
 	qs, kvs := f.projShapes()
 	dqp := data[T](op.dqProj.get(dt, qs))
@@ -557,12 +557,4 @@ func gemmLD[T float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, 
 	case []float64:
 		G.WhichBLAS().Dgemm(ta, tb, m, n, k, float64(alpha), any(a).([]float64), lda, any(b).([]float64), ldb, float64(beta), c, ldc)
 	}
-}
-
-func dtypeOfFloat[T float]() tensor.Dtype {
-	var z T
-	if _, ok := any(z).(float32); ok {
-		return tensor.Float32
-	}
-	return tensor.Float64
 }

@@ -185,7 +185,7 @@ func stateOf[T float](st *State) (initial, final []T) {
 
 func lstmForward[T float](op *lstmOp, v lstmVals[T], out []T) error {
 	B, S, I, H := op.batch, op.steps, op.in, op.hidden
-	G4, dt := 4*H, elemType[T]()
+	G4, dt := 4*H, dtypeOf[T]()
 	xT := data[T](op.xT.get(dt, tensor.Shape{S * B, I}))
 	wihT := data[T](op.wihT.get(dt, tensor.Shape{I, G4}))
 	whhT := data[T](op.whhT.get(dt, tensor.Shape{H, G4}))
@@ -260,14 +260,6 @@ func lstmCell[T float](H int, m T, g, hPrev, cPrev, h, c, tanhC []T) {
 
 func gateSigmoid[T float](x T) T { return T(1 / (1 + math.Exp(-float64(x)))) }
 func gateTanh[T float](x T) T    { return T(math.Tanh(float64(x))) }
-
-func elemType[T float]() tensor.Dtype {
-	var zero T
-	if _, ok := any(zero).(float32); ok {
-		return tensor.Float32
-	}
-	return tensor.Float64
-}
 
 // The LSTM's products have one small dimension: a worker's rows of the batch at each step,
 // or the input size. Gonum's gemm works on them in 64-column blocks and starts goroutines;
@@ -402,7 +394,7 @@ func (op *lstmGradOp) Do(vals ...G.Value) (G.Value, error) {
 // run into the gradients of x and the four parameters.
 func lstmBPTT[T float](op *lstmOp, v lstmVals[T], dOut []T) {
 	B, S, I, H := op.batch, op.steps, op.in, op.hidden
-	G4, R, dt := 4*H, S*op.batch, elemType[T]()
+	G4, R, dt := 4*H, S*op.batch, dtypeOf[T]()
 	bk := &op.back
 	gates, hs, cs, tanhC, xT := data[T](op.gates.t), data[T](op.hs.t), data[T](op.cs.t), data[T](op.tanhC.t), data[T](op.xT.t)
 	dG := data[T](bk.dGates.get(dt, tensor.Shape{R, G4}))

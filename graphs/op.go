@@ -110,3 +110,12 @@ func parallel(n, workers int, fn func(w, lo, hi int)) {
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
 
 func data[T float](v G.Value) []T { return v.Data().([]T) }
+
+// dtypeOf is the tensor element type of T.
+func dtypeOf[T float]() tensor.Dtype {
+	var zero T
+	if _, ok := any(zero).(float32); ok {
+		return tensor.Float32
+	}
+	return tensor.Float64
+}

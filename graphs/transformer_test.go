@@ -455,13 +455,13 @@ func TestTransformerFloat32(t *testing.T) {
 		loss := must(G.Sum(y))
 		wrt := append([]*G.Node{x, mem}, paramNodes(s)...)
 		runWithGrads(t, s, loss, wrt)
-		out = widenToFloat64(y.Value().Data())
+		out = asFloat64(y.Value().Data())
 		for _, n := range wrt {
 			g, err := n.Grad()
 			if err != nil {
 				t.Fatal(err)
 			}
-			grads = append(grads, widenToFloat64(g.Data()))
+			grads = append(grads, asFloat64(g.Data()))
 		}
 		return out, grads
 	}
@@ -471,18 +471,4 @@ func TestTransformerFloat32(t *testing.T) {
 	for i := range grads64 {
 		assertClose(t, fmt.Sprintf("grad %d", i), grads32[i], grads64[i], 1e-3)
 	}
-}
-
-func widenToFloat64(v any) []float64 {
-	switch v := v.(type) {
-	case []float32:
-		d := make([]float64, len(v))
-		for i, x := range v {
-			d[i] = float64(x)
-		}
-		return d
-	case []float64:
-		return slices.Clone(v)
-	}
-	panic(fmt.Sprintf("unexpected %T", v))
 }
