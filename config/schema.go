@@ -31,6 +31,8 @@ type Data struct {
 	TestFraction float64 `yaml:"test_fraction"`
 	// MaxLen is the number of tokens per sequence: longer sentences are truncated (text), pairs with a longer side are left out of training and truncated in evaluation (pairs), and the chunk length of truncated back-propagation (characters); default 64.
 	MaxLen int `yaml:"max_len"`
+	// Units is how text becomes tokens: words or chars. Empty means the data set's own units (words for sentiment, characters for opticks and CMUdict's spellings); de-en takes either, applied to both sides. Images have none.
+	Units string `yaml:"units"`
 	// MinCount is how often a token must occur in the training split to get its own id; rarer tokens become <unk>; default 1.
 	MinCount int `yaml:"min_count"`
 	// VocabSize caps each vocabulary built from the training split at this many tokens, the four specials included, keeping the most frequent; 0 means no cap.

@@ -16,6 +16,7 @@ var (
 	Optimizers  = []string{"sgd", "adam", "adamw"}
 	Schedules   = []string{"constant", "step", "cosine"}
 	Metrics     = []string{"accuracy", "loss"}
+	Units       = []string{"", "words", "chars"}
 )
 
 // Validate checks every range and name. The error lists all problems, one per line, each naming its key.
@@ -28,6 +29,7 @@ func (e Experiment) Validate() error {
 		v.require(e.Data.ValFraction+e.Data.TestFraction < 1, "data.val_fraction + data.test_fraction must be < 1, got %v", e.Data.ValFraction+e.Data.TestFraction)
 	}
 	above(v, "data.max_len", e.Data.MaxLen, 0)
+	v.require(slices.Contains(Units, e.Data.Units), "data.units must be words, chars or empty (the data set's own), got %q", e.Data.Units)
 	above(v, "data.min_count", e.Data.MinCount, 0)
 	v.require(e.Data.VocabSize == 0 || e.Data.VocabSize >= 5, "data.vocab_size must be 0 (no cap) or at least 5 (four special tokens and one more), got %d", e.Data.VocabSize)
 	if oneOf(v, "model.kind", e.Model.Kind, ModelKinds) {

@@ -22,6 +22,7 @@ func TestValidate(t *testing.T) {
 		{"data.limit", func(e *Experiment) { e.Data.Limit = -1 }},
 		{"data.val_fraction", func(e *Experiment) { e.Data.ValFraction = 1 }},
 		{"data.val_fraction", func(e *Experiment) { e.Data.ValFraction = -0.1 }},
+		{"data.units", func(e *Experiment) { e.Data.Units = "subwords" }},
 		{"model.kind", func(e *Experiment) { e.Model.Kind = "rnn" }},
 		{"model.cnn.channels", func(e *Experiment) { e.Model.CNN.Channels = nil }},
 		{"model.cnn.channels[1]", func(e *Experiment) { e.Model.CNN.Channels = []int{8, 0} }},

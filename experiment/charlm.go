@@ -12,7 +12,10 @@ import (
 	"github.com/gorgonet/gorgonet/models"
 )
 
-func init() { DataSets["opticks"] = loadCharTask }
+func init() {
+	DataSets["opticks"] = loadCharTask
+	DataUnits["opticks"] = []string{"chars"}
+}
 
 // TextBlocks is the number of equal blocks a text is cut into before each block is split
 // train|val|test, so that the held-out text comes from the whole book. One block (the last

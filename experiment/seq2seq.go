@@ -19,10 +19,13 @@ import (
 func init() {
 	DataSets["cmudict"] = loadPairTask
 	DataSets["de-en"] = loadPairTask
+	DataUnits["cmudict"] = []string{"chars"} // of the spelling; the targets are phonemes
+	DataUnits["de-en"] = []string{"words", "chars"}
 }
 
 // pairSets loads the pairs of a sequence-to-sequence data set and says what its target
-// tokens are: phonemes (scored by word and phoneme error rates) or words (scored by BLEU).
+// tokens are: phonemes (scored by word and phoneme error rates), words or chars (both scored
+// on words, by BLEU and word error rate).
 var pairSets = map[string]func(d config.Data) ([]datasets.Pair, string, error){
 	"cmudict": func(d config.Data) ([]datasets.Pair, string, error) {
 		p, err := datasets.LoadCMUdict(d.Path)
@@ -33,8 +36,13 @@ var pairSets = map[string]func(d config.Data) ([]datasets.Pair, string, error){
 		if path == "" {
 			path = datasets.DeEnPath
 		}
+		// max_len characters never hold more than max_len words, so the word limit only
+		// saves work before the character limit.
 		p, err := datasets.LoadDeEn(path, d.MaxLen)
-		return p, "words", err
+		if err != nil || unitsOf(d) == "words" {
+			return p, "words", err
+		}
+		return datasets.CharPairs(p, d.MaxLen), "chars", nil
 	},
 }
 
@@ -380,8 +388,11 @@ func (e *pairEvaluator) decode(m *Metrics, data []EncodedPair, o EvalOptions) er
 	var hypText []string
 	refStreams := [][]string{}
 	for i, h := range hyps {
-		words := tv.Decode(h)
-		rs := refs[i] // as written: a word outside the vocabulary stays itself, not <unk>
+		words := e.task.info.scored(tv.Decode(h))
+		rs := make([][]string, len(refs[i])) // as written: a word outside the vocabulary stays itself, not <unk>
+		for k, r := range refs[i] {
+			rs[k] = e.task.info.scored(r)
+		}
 		rates.Add(words, rs)
 		hypText = append(hypText, strings.Join(words, " "))
 		for k, r := range rs {
@@ -408,6 +419,15 @@ func (e *pairEvaluator) decode(m *Metrics, data []EncodedPair, o EvalOptions) er
 	}
 	m.BLEU = &b.Score
 	return nil
+}
+
+// scored is target tokens as they are scored: characters as the words they spell, other
+// tokens as they are.
+func (info DataInfo) scored(toks []string) []string {
+	if info.Tokens == "chars" {
+		return datasets.Words(toks)
+	}
+	return toks
 }
 
 // groupByKey lists each key once, in first-seen order, with its source and every reference.

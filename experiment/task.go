@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gorgonet/gorgonet/config"
@@ -101,7 +102,35 @@ func LoadTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 	if !ok {
 		return nil, fmt.Errorf("data.name: unknown data set %q (known: %s)", cfg.Data.Name, strings.Join(sortedKeys(DataSets), ", "))
 	}
+	if err := checkUnits(cfg.Data); err != nil {
+		return nil, err
+	}
 	return load(cfg, saved)
+}
+
+// DataUnits lists, per data set, the data.units it can be read in; the first is its own (what
+// an empty data.units means). Image data sets have none.
+var DataUnits = map[string][]string{}
+
+// checkUnits refuses data.units a data set cannot be read in.
+func checkUnits(d config.Data) error {
+	units := DataUnits[d.Name]
+	switch {
+	case d.Units == "" || slices.Contains(units, d.Units):
+		return nil
+	case len(units) == 0:
+		return fmt.Errorf("data.units: %s holds images, which have no text units; leave it empty", d.Name)
+	default:
+		return fmt.Errorf("data.units: %s is read in %s, not %s", d.Name, strings.Join(units, " or "), d.Units)
+	}
+}
+
+// unitsOf is the units d is read in: data.units, or the data set's own.
+func unitsOf(d config.Data) string {
+	if d.Units != "" {
+		return d.Units
+	}
+	return DataUnits[d.Name][0]
 }
 
 // checkSaved refuses evaluation data that does not fit the model a checkpoint holds.

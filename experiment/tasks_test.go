@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/internal/testrun"
 	"github.com/gorgonet/gorgonet/models"
@@ -345,5 +346,59 @@ func TestEncodeText(t *testing.T) {
 	}
 	if got := EncodeText(v, "日本語 ☃ ça", 40); len(got) == 0 || len(got) > 40 {
 		t.Errorf("EncodeText of other scripts: %v", got)
+	}
+}
+
+// TestLoadTaskUnits: data.units takes a data set's own units (de-en takes both) and refuses
+// the others, and any units for images, with an error naming the key.
+func TestLoadTaskUnits(t *testing.T) {
+	images := config.Default()
+	images.Data.Units = "words"
+	if _, err := LoadTask(images, nil); err == nil || !strings.HasPrefix(err.Error(), "data.units: mnist holds images") {
+		t.Errorf("mnist with data.units words: got %v, want a data.units error", err)
+	}
+	for _, tt := range []struct{ name, units string }{
+		{"sentiment-lstm", "chars"}, {"opticks-charlm", "words"}, {"cmudict-transformer", "words"},
+	} {
+		cfg, err := testrun.TaskConfig(tt.name, "data.units="+tt.units)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadTask(cfg, nil); err == nil || !strings.HasPrefix(err.Error(), "data.units: "+cfg.Data.Name+" is read in") {
+			t.Errorf("%s with data.units %s: got %v, want a data.units error", tt.name, tt.units, err)
+		}
+	}
+	for _, units := range []string{"", "chars"} {
+		cfg, err := testrun.TaskConfig("cmudict-transformer", "data.units="+units)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkUnits(cfg.Data); err != nil || unitsOf(cfg.Data) != "chars" {
+			t.Errorf("cmudict with data.units %q: %v, units %q; want chars", units, err, unitsOf(cfg.Data))
+		}
+	}
+}
+
+// TestSourceAndTargetText: inputs split into the units the model was trained on, and
+// outputs read back as text.
+func TestSourceAndTargetText(t *testing.T) {
+	for _, tt := range []struct {
+		tokens, input string
+		src           []string
+		out           []string
+		text          string
+	}{
+		{"phonemes", " Gorgo ", []string{"g", "o", "r", "g", "o"}, []string{"G", "AO", "R"}, "G AO R"},
+		{"words", "Das  Haus!", []string{"das", "haus", "!"}, []string{"the", "house"}, "the house"},
+		{"chars", "Das  Haus!", []string{"d", "a", "s", " ", "h", "a", "u", "s", " ", "!"},
+			[]string{"t", "h", "e", " ", "h", "o", "u", "s", "e", " "}, "the house"},
+	} {
+		info := DataInfo{Kind: KindPairs, Tokens: tt.tokens}
+		if got := SourceTokens(info, tt.input); !slices.Equal(got, tt.src) {
+			t.Errorf("%s: SourceTokens(%q) = %q, want %q", tt.tokens, tt.input, got, tt.src)
+		}
+		if got := TargetText(info, tt.out); got != tt.text {
+			t.Errorf("%s: TargetText(%q) = %q, want %q", tt.tokens, tt.out, got, tt.text)
+		}
 	}
 }

@@ -9,7 +9,10 @@ import (
 	"github.com/gorgonet/gorgonet/models"
 )
 
-func init() { DataSets["sentiment"] = loadTextTask }
+func init() {
+	DataSets["sentiment"] = loadTextTask
+	DataUnits["sentiment"] = []string{"words"}
+}
 
 // Sentence is a sentence encoded for a text classifier.
 type Sentence struct {

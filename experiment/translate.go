@@ -56,16 +56,26 @@ func OpenTranslator(path string, batch, beam int) (*Translator, *Loaded, error) 
 func (t *Translator) Close() error { return t.tr.Close() }
 
 // SourceTokens splits a user's input as the training sources were split: a word into its
-// lower-case characters (pronunciations), a phrase into lower-case word tokens (translation).
+// lower-case characters (pronunciations), a phrase into lower-case word tokens or the
+// characters of those tokens joined by single spaces (translation).
 func SourceTokens(info DataInfo, input string) []string {
-	if info.Tokens != "phonemes" {
+	switch info.Tokens {
+	case "phonemes":
+		var toks []string
+		for _, r := range strings.ToLower(strings.TrimSpace(input)) {
+			toks = append(toks, string(r))
+		}
+		return toks
+	case "chars":
+		return datasets.Chars(datasets.Tokenize(input))
+	default:
 		return datasets.Tokenize(input)
 	}
-	var toks []string
-	for _, r := range strings.ToLower(strings.TrimSpace(input)) {
-		toks = append(toks, string(r))
-	}
-	return toks
+}
+
+// TargetText writes output tokens as text: characters run together, other tokens spaced.
+func TargetText(info DataInfo, toks []string) string {
+	return strings.Join(info.scored(toks), " ")
 }
 
 // Convert decodes every input. An input without tokens gives an empty output; characters or
@@ -90,7 +100,7 @@ func (t *Translator) Convert(inputs []string) ([]Conversion, error) {
 			return nil, err
 		}
 		for k, h := range hyps {
-			out[at[start+k]].Output = strings.Join(t.info.TargetVocab.Decode(h), " ")
+			out[at[start+k]].Output = TargetText(t.info, t.info.TargetVocab.Decode(h))
 		}
 	}
 	return out, nil

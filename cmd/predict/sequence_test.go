@@ -282,7 +282,11 @@ func outputTokens(t *testing.T, run string) func(string) bool {
 		if out == "" {
 			return true
 		}
-		for _, tok := range strings.Split(out, " ") {
+		toks := strings.Split(out, " ")
+		if l.Info.Tokens == "chars" {
+			toks = strings.Split(out, "")
+		}
+		for _, tok := range toks {
 			if id := v.ID(tok); v.Token(id) != tok || id == datasets.PadID || id == datasets.BosID || id == datasets.EosID {
 				return false
 			}
@@ -385,9 +389,9 @@ func TestPredictSeq2Seq(t *testing.T) {
 // TestPredictTranslation: a German–English model translates phrases, empty and over-long
 // ones included.
 func TestPredictTranslation(t *testing.T) {
-	run := shared.Task(t, "de-en-transformer") // data.max_len 8 words
+	run := shared.Task(t, "de-en-transformer") // data.max_len 40 characters
 	long := "der alte Mann und das Meer und die Kinder im Garten"
-	inputs := []string{"das Haus", "", long, "der alte Mann und das Meer und die", "Übermorgen ☃ qwxz"}
+	inputs := []string{"das Haus", "", long, "der alte Mann   und das Meer und die Kinde", "Übermorgen ☃ qwxz"}
 	valid := outputTokens(t, run)
 	got := convert(t, nil, append([]string{"--checkpoint", run}, inputs...)...)
 	if len(got) != len(inputs) {
@@ -405,6 +409,6 @@ func TestPredictTranslation(t *testing.T) {
 		t.Errorf("empty phrase: %q, want an empty translation", got[1].Output)
 	}
 	if got[2].Output != got[3].Output {
-		t.Errorf("an 11-word phrase gave %q, its first 8 words %q; want the same", got[2].Output, got[3].Output)
+		t.Errorf("a 51-character phrase gave %q, its first 40 characters %q; want the same", got[2].Output, got[3].Output)
 	}
 }
