@@ -60,7 +60,6 @@ type pairTask struct {
 	info             DataInfo
 	tc               models.TransformerConfig
 	train, val, test []EncodedPair
-	raw              map[string][]datasets.Pair // split name → its pairs, for references
 }
 
 func loadPairTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
@@ -87,7 +86,7 @@ func loadPairTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 		info.Vocab = datasets.BuildVocab(src, cfg.Data.MinCount, cfg.Data.VocabSize)
 		info.TargetVocab = datasets.BuildVocab(tgt, cfg.Data.MinCount, cfg.Data.VocabSize)
 	}
-	t := &pairTask{cfg: cfg, info: info, raw: map[string][]datasets.Pair{"train": tr, "val": va, "test": te}}
+	t := &pairTask{cfg: cfg, info: info}
 	t.tc = TransformerModel(cfg.Model, info)
 	if err := t.tc.Validate(); err != nil {
 		return nil, fmt.Errorf("model.%v", err)
