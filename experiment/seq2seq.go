@@ -373,10 +373,14 @@ func (e *pairEvaluator) decode(m *Metrics, data []EncodedPair, o EvalOptions) er
 		return err
 	}
 	defer tr.Close()
+	alpha := e.task.cfg.Decode.LengthPenalty
+	if o.LengthPenalty != nil {
+		alpha = *o.LengthPenalty
+	}
 	keys, srcs, refs := groupByKey(data)
 	hyps := make([][]int, 0, len(keys))
 	for start := 0; start < len(srcs); start += e.batch {
-		out, err := tr.Translate(srcs[start:min(start+e.batch, len(srcs))], e.task.cfg.Decode.LengthPenalty)
+		out, err := tr.Translate(srcs[start:min(start+e.batch, len(srcs))], alpha)
 		if err != nil {
 			return err
 		}

@@ -56,6 +56,8 @@ type EvalOptions struct {
 	Samples int
 	// Beam overrides the configured beam width when > 0.
 	Beam int
+	// LengthPenalty, when set, overrides the configured decode.length_penalty.
+	LengthPenalty *float64
 }
 
 // Metrics are a model's results on one split. Which fields are set depends on the task.

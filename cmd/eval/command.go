@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -20,6 +21,8 @@ type options struct {
 	batch      int
 	samples    int
 	beam       int
+	// lengthPenalty overrides the run's decode.length_penalty when the flag is given.
+	lengthPenalty *float64
 }
 
 func newCommand() *cobra.Command {
@@ -45,9 +48,15 @@ Shell completion: eval completion bash|zsh|fish|powershell`,
 		Example: `  go run ./cmd/eval --checkpoint runs/mnist-cnn
   go run ./cmd/eval --checkpoint runs/mnist-cnn/checkpoints/last.safetensors --split val --json
   go run ./cmd/eval --checkpoint runs/opticks-charlm --json
-  go run ./cmd/eval --checkpoint runs/cmudict-transformer --beam 4 --samples 10`,
+  go run ./cmd/eval --checkpoint runs/cmudict-transformer --beam 4 --samples 10
+  go run ./cmd/eval --checkpoint runs/cmudict-transformer --split val --length-penalty 0.6`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.OutOrStdout()) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("length-penalty") {
+				o.lengthPenalty = nil
+			}
+			return o.run(cmd.OutOrStdout())
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint file or run directory (required)")
@@ -57,6 +66,7 @@ Shell completion: eval completion bash|zsh|fish|powershell`,
 	f.IntVar(&o.batch, "batch-size", 0, "examples per evaluation step (default: the run's train.eval_batch_size)")
 	f.IntVar(&o.samples, "samples", 5, "sequence-to-sequence: decoded examples to print beside the figures")
 	f.IntVar(&o.beam, "beam", 0, "sequence-to-sequence: beam width (default: the run's decode.beam; 1 = greedy)")
+	o.lengthPenalty = f.Float64("length-penalty", 0, "sequence-to-sequence: beam scores are log-probabilities over length^this (default: the run's decode.length_penalty)")
 	_ = cmd.RegisterFlagCompletionFunc("checkpoint", cli.CompleteCheckpoints)
 	_ = cmd.RegisterFlagCompletionFunc("split", cobra.FixedCompletions([]string{"test", "val", "train"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagDirname("data-path")
@@ -83,6 +93,8 @@ func (o *options) run(w io.Writer) error {
 		return fmt.Errorf("--samples must not be negative, got %d", o.samples)
 	case o.batch < 0:
 		return fmt.Errorf("--batch-size must not be negative, got %d", o.batch)
+	case o.lengthPenalty != nil && (!(*o.lengthPenalty >= 0) || math.IsInf(*o.lengthPenalty, 1)):
+		return fmt.Errorf("--length-penalty must be a finite number ≥ 0, got %v", *o.lengthPenalty)
 	}
 	path, err := cli.ResolveCheckpoint(o.checkpoint)
 	if err != nil {
@@ -93,7 +105,7 @@ func (o *options) run(w io.Writer) error {
 		return err
 	}
 	defer m.Close()
-	metrics, err := m.Evaluate(o.split, experiment.EvalOptions{Decode: true, Samples: o.samples, Beam: o.beam})
+	metrics, err := m.Evaluate(o.split, experiment.EvalOptions{Decode: true, Samples: o.samples, Beam: o.beam, LengthPenalty: o.lengthPenalty})
 	if err != nil {
 		return err
 	}

@@ -145,6 +145,14 @@ func TestEvalSeq2Seq(t *testing.T) {
 			t.Errorf("sample %+v: want a lower-case word and its reference pronunciations", s)
 		}
 	}
+	// Greedy decoding has no beams to compare, so the length penalty changes nothing; with
+	// beams, any penalty ≥ 0 gives valid rates.
+	greedy := taskJSON(t, with("perplexity", "wer", "per", "samples"), "--checkpoint", run, "--beam", "1")
+	greedy0 := taskJSON(t, with("perplexity", "wer", "per", "samples"), "--checkpoint", run, "--beam", "1", "--length-penalty", "0")
+	if *greedy.WER != *greedy0.WER || *greedy.PER != *greedy0.PER {
+		t.Errorf("greedy: wer %v, per %v; with --length-penalty 0: %v, %v; want the same", *greedy.WER, *greedy.PER, *greedy0.WER, *greedy0.PER)
+	}
+	checkRates(t, taskJSON(t, with("perplexity", "wer", "per", "samples"), "--checkpoint", run, "--length-penalty", "2.5"))
 	t.Run("no samples", func(t *testing.T) {
 		taskJSON(t, with("perplexity", "wer", "per"), "--checkpoint", run, "--samples", "0")
 	})
@@ -204,7 +212,7 @@ func deref(p *float64) any {
 // predict's --beam -1 is.
 func TestEvalBadSequenceFlags(t *testing.T) {
 	run := shared.Task(t, "cmudict-transformer")
-	for _, flag := range []string{"--beam", "--samples", "--batch-size"} {
+	for _, flag := range []string{"--beam", "--samples", "--batch-size", "--length-penalty"} {
 		t.Run(flag, func(t *testing.T) {
 			code, stdout, stderr := runEval("--checkpoint", run, flag, "-1")
 			clitest.CheckOneLineError(t, "eval", code, stderr, flag, "-1")
