@@ -90,3 +90,56 @@ func TestLoadDeEnInstalled(t *testing.T) {
 		t.Errorf("%d pairs with %d keys, want at least 500,000 and 300,000", len(pairs), len(keys))
 	}
 }
+
+// TestDeEnUnitsInstalled measures why de-en-transformer reads characters (README.md): as
+// words, most German tokens of the phrases of up to 8 words fall outside an 8,000-token
+// vocabulary (min_count 2); as characters of phrases up to 40 long, every pair keeps both
+// sides within the limit.
+func TestDeEnUnitsInstalled(t *testing.T) {
+	if _, err := os.Stat(DeEnPath); errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("%s is not installed (apt-get install %s)", DeEnPath, DeEnPackage)
+	}
+	if testing.Short() {
+		t.Skip("loading the whole dictionary takes seconds")
+	}
+	pairs, err := LoadDeEn("", 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src, tgt [][]string
+	for _, p := range pairs {
+		if len(p.Source) <= 8 && len(p.Target) <= 8 {
+			src, tgt = append(src, p.Source), append(tgt, p.Target)
+		}
+	}
+	deOut, enOut := outOfVocab(src, 8000), outOfVocab(tgt, 8000)
+	chars := CharPairs(pairs, 40)
+	keys := map[string]bool{}
+	for _, p := range chars {
+		keys[p.Key] = true
+		if len(p.Source) > 40 || len(p.Target) > 40 {
+			t.Fatalf("CharPairs kept %q, a side over 40 characters", p)
+		}
+	}
+	t.Logf("words (up to 8): %.1f%% of German and %.1f%% of English tokens outside 8,000; chars (up to 40): %d pairs, %d German phrases",
+		100*deOut, 100*enOut, len(chars), len(keys))
+	if deOut < 0.5 || enOut < 0.1 {
+		t.Errorf("%.3f of German and %.3f of English tokens out of vocabulary; README.md says most German ones and a quarter of English ones", deOut, enOut)
+	}
+}
+
+// outOfVocab is the share of tokens that a vocabulary of size tokens (min_count 2) built
+// from the same sequences encodes as <unk>.
+func outOfVocab(seqs [][]string, size int) float64 {
+	v := BuildVocab(seqs, 2, size)
+	var unk, n int
+	for _, s := range seqs {
+		for _, id := range v.Encode(s) {
+			n++
+			if id == UnkID {
+				unk++
+			}
+		}
+	}
+	return float64(unk) / float64(n)
+}
