@@ -37,16 +37,7 @@ func TaskConfig(name string, extra ...string) (config.Experiment, error) {
 	if !ok {
 		return config.Experiment{}, fmt.Errorf("testrun: no tiny run of %q", name)
 	}
-	cfg, _, err := config.Load(name)
-	if err != nil {
-		return cfg, err
-	}
-	for _, kv := range append(append([]string{}, sets...), extra...) {
-		if err := cfg.Set(kv); err != nil {
-			return cfg, err
-		}
-	}
-	return cfg, cfg.Validate()
+	return load(name, sets, extra)
 }
 
 // DeEnAvailable reports whether the German–English dictionary the de-en task reads is

@@ -15,11 +15,16 @@ var Sets = []string{
 
 // Config is mnist-cnn with Sets and then extra applied, validated.
 func Config(extra ...string) (config.Experiment, error) {
-	cfg, _, err := config.Load("mnist-cnn")
+	return load("mnist-cnn", Sets, extra)
+}
+
+// load is the embedded config name with sets and then extra applied, validated.
+func load(name string, sets, extra []string) (config.Experiment, error) {
+	cfg, _, err := config.Load(name)
 	if err != nil {
 		return cfg, err
 	}
-	for _, kv := range append(append([]string{}, Sets...), extra...) {
+	for _, kv := range append(append([]string{}, sets...), extra...) {
 		if err := cfg.Set(kv); err != nil {
 			return cfg, err
 		}
