@@ -121,8 +121,8 @@ func TestDeEnUnitsInstalled(t *testing.T) {
 			t.Fatalf("CharPairs kept %q, a side over 40 characters", p)
 		}
 	}
-	t.Logf("words (up to 8): %.1f%% of German and %.1f%% of English tokens outside 8,000; chars (up to 40): %d pairs, %d German phrases",
-		100*deOut, 100*enOut, len(chars), len(keys))
+	t.Logf("words (up to 8): %.1f%% of German and %.1f%% of English tokens outside 8,000; chars (up to 40): %d of the %d pairs of up to 40 words, %d German phrases",
+		100*deOut, 100*enOut, len(chars), len(pairs), len(keys))
 	if deOut < 0.5 || enOut < 0.1 {
 		t.Errorf("%.3f of German and %.3f of English tokens out of vocabulary; README.md says most German ones and a quarter of English ones", deOut, enOut)
 	}
