@@ -132,7 +132,7 @@ func convForward[T float](g convGeometry, workers int, x, w, bias, col, out []T)
 			colB := col[b*g.positions()*g.patch():][:g.positions()*g.patch()]
 			outB := out[b*g.outSize():][:g.outSize()]
 			im2col(g, x[b*g.inSize():][:g.inSize()], colB)
-			gemm(false, true, g.outC, g.positions(), g.patch(), 1, w, colB, 0, outB)
+			gemmSerial(false, true, g.outC, g.positions(), g.patch(), 1, w, colB, 0, outB)
 			for o := 0; o < g.outC; o++ {
 				plane := outB[o*g.positions():][:g.positions()]
 				for i := range plane {
@@ -190,7 +190,7 @@ func convBackward[T float](op *conv2dGradOp, w, dOut, grad []T, dt tensor.Dtype)
 		parallel(g.batch, op.fwd.workers, func(wk, lo, hi int) {
 			dcol := data[T](op.scratch[wk].get(dt, tensor.Shape{g.positions(), g.patch()}))
 			for b := lo; b < hi; b++ {
-				gemm(true, false, g.positions(), g.patch(), g.outC, 1, dOut[b*g.outSize():][:g.outSize()], w, 0, dcol)
+				gemmSerial(true, false, g.positions(), g.patch(), g.outC, 1, dOut[b*g.outSize():][:g.outSize()], w, 0, dcol)
 				col2im(g, dcol, grad[b*g.inSize():][:g.inSize()])
 			}
 		})
@@ -200,7 +200,7 @@ func convBackward[T float](op *conv2dGradOp, w, dOut, grad []T, dt tensor.Dtype)
 			clear(acc)
 			for b := lo; b < hi; b++ {
 				colB := col[b*g.positions()*g.patch():][:g.positions()*g.patch()]
-				gemm(false, false, g.outC, g.patch(), g.positions(), 1, dOut[b*g.outSize():][:g.outSize()], colB, 1, acc)
+				gemmSerial(false, false, g.outC, g.patch(), g.positions(), 1, dOut[b*g.outSize():][:g.outSize()], colB, 1, acc)
 			}
 		})
 		clear(grad)

@@ -276,7 +276,7 @@ func pureGoBLAS() bool {
 // per column of a.
 func mulAdd[T float](m, n, k int, a, b, c []T) {
 	if !pureGoBLAS() {
-		gemm(false, false, m, n, k, 1, a, b, 1, c)
+		gemmSerial(false, false, m, n, k, 1, a, b, 1, c)
 		return
 	}
 	switch c := any(c).(type) {
@@ -305,7 +305,7 @@ func mulAdd[T float](m, n, k int, a, b, c []T) {
 // element of c.
 func mulAddT[T float](m, n, k int, a, bt, c []T) {
 	if !pureGoBLAS() {
-		gemm(false, true, m, n, k, 1, a, bt, 1, c)
+		gemmSerial(false, true, m, n, k, 1, a, bt, 1, c)
 		return
 	}
 	switch c := any(c).(type) {

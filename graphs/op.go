@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/chewxy/hm"
+	"github.com/gorgonet/gorgonet/kernels"
 	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -68,21 +69,60 @@ func (b *buffer) get(dt tensor.Dtype, shape tensor.Shape) *tensor.Dense {
 type float interface{ float32 | float64 }
 
 // gemm computes c = alpha·op(a)·op(b) + beta·c for row-major matrices with Gorgonia's
-// BLAS, where op(a) is m×k and op(b) is k×n.
+// BLAS, where op(a) is m×k and op(b) is k×n, on every core.
 func gemm[T float](transA, transB bool, m, n, k int, alpha T, a []T, b []T, beta T, c []T) {
-	ta, tb := blas.NoTrans, blas.NoTrans
 	lda, ldb := k, n
 	if transA {
-		ta, lda = blas.Trans, m
+		lda = m
 	}
 	if transB {
-		tb, ldb = blas.Trans, k
+		ldb = k
 	}
+	gemmOn(0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
+}
+
+// gemmSerial is gemm on one core, for the workers of parallel.
+func gemmSerial[T float](transA, transB bool, m, n, k int, alpha T, a []T, b []T, beta T, c []T) {
+	lda, ldb := k, n
+	if transA {
+		lda = m
+	}
+	if transB {
+		ldb = k
+	}
+	gemmOn(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
+}
+
+// gemmLD is gemmSerial on sub-matrices: a, b and c have row strides lda, ldb and ldc.
+func gemmLD[T float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	gemmOn(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmOn multiplies with Gorgonia's BLAS; when that is this project's kernels (the default
+// build), float32 products run on at most threads cores (0: all), so that a product inside
+// one of parallel's workers does not wake the other cores again.
+func gemmOn[T float](threads int, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if transA {
+		ta = blas.Trans
+	}
+	if transB {
+		tb = blas.Trans
+	}
+	impl := G.WhichBLAS()
 	switch c := any(c).(type) {
 	case []float32:
-		G.WhichBLAS().Sgemm(ta, tb, m, n, k, float32(alpha), any(a).([]float32), lda, any(b).([]float32), ldb, float32(beta), c, n)
+		a, b := any(a).([]float32), any(b).([]float32)
+		if kb, ok := impl.(kernels.BLAS); ok {
+			if threads == 0 {
+				threads = kb.Threads
+			}
+			kernels.SgemmThreads(threads, transA, transB, m, n, k, float32(alpha), a, lda, b, ldb, float32(beta), c, ldc)
+			return
+		}
+		impl.Sgemm(ta, tb, m, n, k, float32(alpha), a, lda, b, ldb, float32(beta), c, ldc)
 	case []float64:
-		G.WhichBLAS().Dgemm(ta, tb, m, n, k, float64(alpha), any(a).([]float64), lda, any(b).([]float64), ldb, float64(beta), c, n)
+		impl.Dgemm(ta, tb, m, n, k, float64(alpha), any(a).([]float64), lda, any(b).([]float64), ldb, float64(beta), c, ldc)
 	}
 }
 

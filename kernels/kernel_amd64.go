@@ -1,0 +1,40 @@
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// The micro-kernels of sgemm_amd64.s. Each computes an mr×nr tile from packed panels.
+//
+//go:noescape
+func kernelAVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
+
+//go:noescape
+func kernelAVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)
+
+// Blocking: the A micro-panel (mr×kc) stays in L1, the packed B block (kc×nc) in the 2 MiB
+// L2 of a core, the packed A block (mc×kc) in the shared L3.
+var (
+	avx512 = &impl{name: "avx512", mr: 12, nr: 32, kc: 384, nc: 512, mc: 1536, kernel: asmKernel(kernelAVX512)}
+	avx2   = &impl{name: "avx2", mr: 6, nr: 16, kc: 384, nc: 512, mc: 1536, kernel: asmKernel(kernelAVX2)}
+)
+
+func asmKernel(f func(int, *float32, *float32, *float32, int, float32, float32, int)) microKernel {
+	return func(kc int, a, b, c []float32, ldc int, alpha, beta float32, load bool) {
+		l := 0
+		if load {
+			l = 1
+		}
+		f(kc, &a[0], &b[0], &c[0], ldc, alpha, beta, l)
+	}
+}
+
+// available lists the implementations this CPU runs, fastest first.
+func available() []*impl {
+	var out []*impl
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
+		out = append(out, avx512)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		out = append(out, avx2)
+	}
+	return append(out, portable)
+}

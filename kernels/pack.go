@@ -1,0 +1,71 @@
+package kernels
+
+import "unsafe"
+
+// packA copies rows [i0, i0+mc) and columns [q0, q0+kc) of op(A) into dst as micro-panels
+// of mr rows, each stored k step by k step (mr values a step), padding the last panel with
+// zeros. Only panels first, first+step, … are written, so threads can share the work.
+func (p *problem) packA(dst []float32, mr, i0, mc, q0, kc, first, step int) {
+	for ip := first; ip*mr < mc; ip += step {
+		d := dst[ip*mr*kc : (ip+1)*mr*kc]
+		i, rows := i0+ip*mr, min(mr, mc-ip*mr)
+		if p.transA {
+			for q := 0; q < kc; q++ {
+				row := d[q*mr : q*mr+mr]
+				copy(row, p.a[(q0+q)*p.lda+i:][:rows])
+				clear(row[rows:])
+			}
+			continue
+		}
+		for r := 0; r < rows; r++ {
+			src := p.a[(i+r)*p.lda+q0:][:kc]
+			for q, v := range src {
+				d[q*mr+r] = v
+			}
+		}
+		for r := rows; r < mr; r++ {
+			for q := 0; q < kc; q++ {
+				d[q*mr+r] = 0
+			}
+		}
+	}
+}
+
+// packB copies rows [q0, q0+kc) and columns [j0, j0+nc) of op(B) into dst as micro-panels
+// of nr columns, each stored k step by k step (nr values a step), zero-padded.
+func (p *problem) packB(dst []float32, nr, q0, kc, j0, nc int) {
+	for jp := 0; jp*nr < nc; jp++ {
+		d := dst[jp*nr*kc : (jp+1)*nr*kc]
+		j, cols := j0+jp*nr, min(nr, nc-jp*nr)
+		if !p.transB {
+			for q := 0; q < kc; q++ {
+				row := d[q*nr : q*nr+nr]
+				copy(row, p.b[(q0+q)*p.ldb+j:][:cols])
+				clear(row[cols:])
+			}
+			continue
+		}
+		for c := 0; c < cols; c++ {
+			src := p.b[(j+c)*p.ldb+q0:][:kc]
+			for q, v := range src {
+				d[q*nr+c] = v
+			}
+		}
+		for c := cols; c < nr; c++ {
+			for q := 0; q < kc; q++ {
+				d[q*nr+c] = 0
+			}
+		}
+	}
+}
+
+// grow returns buf with length n, reallocated 64-byte aligned (a cache line, a zmm load)
+// when it is too small.
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	raw := make([]float32, n+16)
+	off := int((64 - uintptr(unsafe.Pointer(&raw[0]))%64) % 64 / 4)
+	return raw[off : off+n : off+n]
+}
