@@ -540,4 +540,3 @@ func sumRowsInto[T float](dst, m []T, rows int) {
 		}
 	}
 }
-
