@@ -11,12 +11,18 @@ import (
 // c with row stride ldc, or alpha·acc when load is false.
 type microKernel func(kc int, a, b, c []float32, ldc int, alpha, beta float32, load bool)
 
+// flexKernel computes a tile of up to 12 rows and 16 or 32 columns (mask has a bit per
+// column: the low 16 bits for the first 16) of C = alpha·A·B + beta·C, or alpha·A·B when
+// load is 0. Row r, step p of A is at a[r·rs + p·ps]; step p of B at b[p·bs].
+type flexKernel func(k int, a *float32, rs, ps int, b *float32, bs int, c *float32, ldc int, mask uint32, alpha, beta float32, load int)
+
 // impl is one micro-kernel with the blocking sized for it.
 type impl struct {
 	name       string
 	mr, nr     int // the register tile
 	kc, nc, mc int // depth of a k block, columns of a B block, rows of an A block
 	kernel     microKernel
+	flex       bool // whether flexKernels run here: edge tiles and small products use them
 }
 
 // EnvImpl names the environment variable that picks the implementation at start-up, for

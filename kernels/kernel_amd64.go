@@ -13,7 +13,7 @@ func kernelAVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int
 // Blocking: the A micro-panel (mr×kc) stays in L1, the packed B block (kc×nc) in the 2 MiB
 // L2 of a core, the packed A block (mc×kc) in the shared L3.
 var (
-	avx512 = &impl{name: "avx512", mr: 12, nr: 32, kc: 384, nc: 512, mc: 1536, kernel: asmKernel(kernelAVX512)}
+	avx512 = &impl{name: "avx512", mr: 12, nr: 32, kc: 384, nc: 512, mc: 1536, kernel: asmKernel(kernelAVX512), flex: true}
 	avx2   = &impl{name: "avx2", mr: 6, nr: 16, kc: 384, nc: 512, mc: 1536, kernel: asmKernel(kernelAVX2)}
 )
 
@@ -37,4 +37,18 @@ func available() []*impl {
 		out = append(out, avx2)
 	}
 	return append(out, portable)
+}
+
+// fmaLoop runs n iterations of 24 independent AVX-512 FMAs: BenchmarkPeak measures the
+// core's float32 peak with it.
+//
+//go:noescape
+func fmaLoop(n int)
+
+// peakLoop is fmaLoop where AVX-512 runs, else nil.
+func peakLoop() func(int) {
+	if cpu.X86.HasAVX512F {
+		return fmaLoop
+	}
+	return nil
 }

@@ -32,9 +32,10 @@ func (p *problem) packA(dst []float32, mr, i0, mc, q0, kc, first, step int) {
 }
 
 // packB copies rows [q0, q0+kc) and columns [j0, j0+nc) of op(B) into dst as micro-panels
-// of nr columns, each stored k step by k step (nr values a step), zero-padded.
-func (p *problem) packB(dst []float32, nr, q0, kc, j0, nc int) {
-	for jp := 0; jp*nr < nc; jp++ {
+// of nr columns, each stored k step by k step (nr values a step), zero-padded. Only panels
+// first, first+step, … are written.
+func (p *problem) packB(dst []float32, nr, q0, kc, j0, nc, first, step int) {
+	for jp := first; jp*nr < nc; jp += step {
 		d := dst[jp*nr*kc : (jp+1)*nr*kc]
 		j, cols := j0+jp*nr, min(nr, nc-jp*nr)
 		if !p.transB {

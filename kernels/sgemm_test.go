@@ -135,15 +135,26 @@ func run(g gemmCase, o *operands, threads int) {
 	SgemmThreads(threads, g.transA, g.transB, g.m, g.n, g.k, g.alpha, o.data(o.a), o.lda, o.data(o.b), o.ldb, g.beta, o.data(o.c), o.ldc)
 }
 
-// withImpl runs f once for every implementation this CPU has.
+// withImpl runs f once for every implementation this CPU has, and for those with flex
+// kernels once more with every single-threaded product computed directly.
 func withImpl(t *testing.T, f func(t *testing.T, im *impl)) {
-	old := active.Load()
-	defer active.Store(old)
+	old, oldLimit := active.Load(), directLimit
+	defer func() { active.Store(old); directLimit = oldLimit }()
 	for _, im := range available() {
-		t.Run(im.name, func(t *testing.T) {
-			active.Store(im)
-			f(t, im)
-		})
+		modes := []string{"packed"}
+		if im.flex {
+			modes = append(modes, "direct")
+		}
+		for _, mode := range modes {
+			t.Run(im.name+"/"+mode, func(t *testing.T) {
+				active.Store(im)
+				directLimit = 0
+				if mode == "direct" {
+					directLimit = math.MaxInt
+				}
+				f(t, im)
+			})
+		}
 	}
 }
 
@@ -323,13 +334,16 @@ func FuzzSgemm(f *testing.F) {
 		g := gemmCase{transA: flags&1 != 0, transB: flags&2 != 0, m: int(m), n: int(n), k: int(k), pad: int(pad % 8),
 			alpha: []float32{1, 0.5, -2, 0}[flags>>2&3], beta: []float32{0, 1, -0.25, 3}[flags>>4&3]}
 		rng := rand.New(rand.NewPCG(seed, 12))
-		old := active.Load()
-		defer active.Store(old)
+		old, oldLimit := active.Load(), directLimit
+		defer func() { active.Store(old); directLimit = oldLimit }()
 		for _, im := range available() {
-			active.Store(im)
-			o := newOperands(g, rng)
-			run(g, o, int(threads%3))
-			verify(t, g, o)
+			for _, limit := range []int{0, math.MaxInt} {
+				active.Store(im)
+				directLimit = limit
+				o := newOperands(g, rng)
+				run(g, o, int(threads%3))
+				verify(t, g, o)
+			}
 		}
 	})
 }
