@@ -3,9 +3,9 @@ package graphs
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/chewxy/hm"
-	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -91,7 +91,7 @@ type lstmOp struct {
 	runs                     uint64 // forward runs so far; see lstmGradOp
 
 	xT         buffer // (T·B, I) the input, time-major
-	wihT, whhT buffer // (I, 4H) and (H, 4H): the weights transposed for NoTrans products
+	whhT       buffer // (H, 4H): W_hh transposed, so each step's product reads B as it lies
 	gates      buffer // (T·B, 4H) activations i, f, g, o of every step
 	hs, cs     buffer // ((T+1)·B, H) h and c before step 0 and after every step
 	tanhC      buffer // (T·B, H) tanh of each step's new cell (before masking)
@@ -102,12 +102,11 @@ type lstmOp struct {
 // lstmBackward holds the gradients of one forward run, computed once (BPTT) and shared by
 // the op's gradient ops.
 type lstmBackward struct {
-	run             uint64    // the forward run the gradients belong to; 0 = none yet
-	dGates, dGatesT buffer    // (T·B, 4H) gradients w.r.t. the gate pre-activations, and (4H, T·B)
-	dh, dc          buffer    // (B, H) gradients flowing to the previous step
-	dxT             buffer    // (T·B, I)
-	xTT, hsT        buffer    // (I, T·B) and (H, T·B): x and h_{t−1} of every step, transposed
-	grads           [5]buffer // what the gradient ops return: dx, dW_ih, dW_hh, db_ih, db_hh
+	run    uint64    // the forward run the gradients belong to; 0 = none yet
+	dGates buffer    // (T·B, 4H) gradients w.r.t. the gate pre-activations
+	dh, dc buffer    // (B, H) gradients flowing to the previous step
+	dxT    buffer    // (T·B, I)
+	grads  [5]buffer // what the gradient ops return: dx, dW_ih, dW_hh, db_ih, db_hh
 }
 
 func (op *lstmOp) inRanks() []int {
@@ -187,7 +186,6 @@ func lstmForward[T float](op *lstmOp, v lstmVals[T], out []T) error {
 	B, S, I, H := op.batch, op.steps, op.in, op.hidden
 	G4, dt := 4*H, dtypeOf[T]()
 	xT := data[T](op.xT.get(dt, tensor.Shape{S * B, I}))
-	wihT := data[T](op.wihT.get(dt, tensor.Shape{I, G4}))
 	whhT := data[T](op.whhT.get(dt, tensor.Shape{H, G4}))
 	gates := data[T](op.gates.get(dt, tensor.Shape{S * B, G4}))
 	hs := data[T](op.hs.get(dt, tensor.Shape{(S + 1) * B, H}))
@@ -208,7 +206,6 @@ func lstmForward[T float](op *lstmOp, v lstmVals[T], out []T) error {
 	}
 
 	toTimeMajor(B, S, I, v.x, xT)
-	transposeRows(G4, I, 0, I, v.wih, wihT)
 	transposeRows(G4, H, 0, H, v.whh, whhT)
 	// gates = x·W_ihᵀ + b_ih + b_hh for every step at once
 	parallel(S*B, op.workers, func(_, lo, hi int) {
@@ -218,13 +215,13 @@ func lstmForward[T float](op *lstmOp, v lstmVals[T], out []T) error {
 				row[j] = v.bih[j] + v.bhh[j]
 			}
 		}
-		mulAdd(hi-lo, G4, I, xT[lo*I:hi*I], wihT, gates[lo*G4:hi*G4])
 	})
+	gemm(false, true, S*B, G4, I, 1, xT, v.wih, 1, gates)
 
 	parallel(B, op.workers, func(_, lo, hi int) {
 		n := hi - lo
 		for t := 0; t < S; t++ {
-			mulAdd(n, G4, H, hs[(t*B+lo)*H:][:n*H], whhT, gates[(t*B+lo)*G4:][:n*G4])
+			gemmSerial(false, false, n, G4, H, 1, hs[(t*B+lo)*H:][:n*H], whhT, 1, gates[(t*B+lo)*G4:][:n*G4])
 			for b := lo; b < hi; b++ {
 				m := T(1)
 				if v.mask != nil {
@@ -258,75 +255,43 @@ func lstmCell[T float](H int, m T, g, hPrev, cPrev, h, c, tanhC []T) {
 	}
 }
 
-func gateSigmoid[T float](x T) T { return T(1 / (1 + math.Exp(-float64(x)))) }
-func gateTanh[T float](x T) T    { return T(math.Tanh(float64(x))) }
-
-// The LSTM's products have one small dimension: a worker's rows of the batch at each step,
-// or the input size. Gonum's gemm works on them in 64-column blocks and starts goroutines;
-// its vector kernels on whole rows run them 1.5–2.5× faster and start none. Another BLAS
-// (OpenBLAS through cgo) gets each product in one call instead.
-var vectorKernels = gonum.Implementation{}
-
-func pureGoBLAS() bool {
-	_, ok := G.WhichBLAS().(gonum.Implementation)
-	return ok
+// gateSigmoid and gateTanh are the gates' activations: in float32 from expNonPositive32,
+// within a few ulp of math's, several times faster; in float64 math's own.
+func gateSigmoid[T float](x T) T {
+	if unsafe.Sizeof(x) == 4 {
+		return T(sigmoid32(float32(x)))
+	}
+	return T(1 / (1 + math.Exp(-float64(x))))
 }
 
-// mulAdd adds a·b to c, where a is m×k, b k×n and c m×n: each row of c gets one axpy
-// per column of a.
-func mulAdd[T float](m, n, k int, a, b, c []T) {
-	if !pureGoBLAS() {
-		gemmSerial(false, false, m, n, k, 1, a, b, 1, c)
-		return
+func gateTanh[T float](x T) T {
+	if unsafe.Sizeof(x) == 4 {
+		return T(tanh32(float32(x)))
 	}
-	switch c := any(c).(type) {
-	case []float32:
-		a, b := any(a).([]float32), any(b).([]float32)
-		for i := 0; i < m; i++ {
-			for l, v := range a[i*k:][:k] {
-				if v != 0 {
-					vectorKernels.Saxpy(n, v, b[l*n:][:n], 1, c[i*n:][:n], 1)
-				}
-			}
-		}
-	case []float64:
-		a, b := any(a).([]float64), any(b).([]float64)
-		for i := 0; i < m; i++ {
-			for l, v := range a[i*k:][:k] {
-				if v != 0 {
-					vectorKernels.Daxpy(n, v, b[l*n:][:n], 1, c[i*n:][:n], 1)
-				}
-			}
-		}
-	}
+	return T(math.Tanh(float64(x)))
 }
 
-// mulAddT adds a·btᵀ to c, where a is m×k, bt n×k and c m×n: one dot product per
-// element of c.
-func mulAddT[T float](m, n, k int, a, bt, c []T) {
-	if !pureGoBLAS() {
-		gemmSerial(false, true, m, n, k, 1, a, bt, 1, c)
-		return
+func sigmoid32(x float32) float32 {
+	e := expNonPositive32(-abs32(x))
+	if x >= 0 {
+		return 1 / (1 + e)
 	}
-	switch c := any(c).(type) {
-	case []float32:
-		a, bt := any(a).([]float32), any(bt).([]float32)
-		for i := 0; i < m; i++ {
-			ai, ci := a[i*k:][:k], c[i*n:][:n]
-			for j := range ci {
-				ci[j] += vectorKernels.Sdot(k, ai, 1, bt[j*k:][:k], 1)
-			}
-		}
-	case []float64:
-		a, bt := any(a).([]float64), any(bt).([]float64)
-		for i := 0; i < m; i++ {
-			ai, ci := a[i*k:][:k], c[i*n:][:n]
-			for j := range ci {
-				ci[j] += vectorKernels.Ddot(k, ai, 1, bt[j*k:][:k], 1)
-			}
-		}
-	}
+	return e / (1 + e)
 }
+
+// tanh32 is Cephes' tanhf: an odd polynomial below 0.625, (1−e^−2|x|)/(1+e^−2|x|) above.
+func tanh32(x float32) float32 {
+	ax := abs32(x)
+	if ax < 0.625 {
+		z := x * x
+		return ((((-5.70498872745e-3*z+2.06390887954e-2)*z-5.37397155531e-2)*z+1.33314422036e-1)*z-3.33332819422e-1)*z*x + x
+	}
+	e := expNonPositive32(-2 * ax)
+	t := (1 - e) / (1 + e)
+	return math.Float32frombits(math.Float32bits(t) | math.Float32bits(x)&(1<<31))
+}
+
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
 
 // toTimeMajor copies x (B, S, n) to xT (S, B, n).
 func toTimeMajor[T float](B, S, n int, x, xT []T) {
@@ -398,19 +363,15 @@ func lstmBPTT[T float](op *lstmOp, v lstmVals[T], dOut []T) {
 	bk := &op.back
 	gates, hs, cs, tanhC, xT := data[T](op.gates.t), data[T](op.hs.t), data[T](op.cs.t), data[T](op.tanhC.t), data[T](op.xT.t)
 	dG := data[T](bk.dGates.get(dt, tensor.Shape{R, G4}))
-	dGT := data[T](bk.dGatesT.get(dt, tensor.Shape{G4, R}))
 	dh := data[T](bk.dh.get(dt, tensor.Shape{B, H}))
 	dc := data[T](bk.dc.get(dt, tensor.Shape{B, H}))
 	dxT := data[T](bk.dxT.get(dt, tensor.Shape{R, I}))
-	xTT := data[T](bk.xTT.get(dt, tensor.Shape{I, R}))
-	hsT := data[T](bk.hsT.get(dt, tensor.Shape{H, R}))
 	dx := data[T](bk.grads[0].get(dt, tensor.Shape{B, S, I}))
 	dWih := data[T](bk.grads[1].get(dt, tensor.Shape{G4, I}))
 	dWhh := data[T](bk.grads[2].get(dt, tensor.Shape{G4, H}))
 	dbih := data[T](bk.grads[3].get(dt, tensor.Shape{G4}))
 	dbhh := data[T](bk.grads[4].get(dt, tensor.Shape{G4}))
 
-	wihT, whhT := data[T](op.wihT.t), data[T](op.whhT.t)
 	parallel(B, op.workers, func(_, lo, hi int) {
 		n := hi - lo
 		clear(dh[lo*H : hi*H])
@@ -424,32 +385,27 @@ func lstmBPTT[T float](op *lstmOp, v lstmVals[T], dOut []T) {
 				r := t*B + b
 				lstmCellBackward(H, m, gates[r*G4:][:G4], cs[r*H:][:H], tanhC[r*H:][:H], dOut[(b*S+t)*H:][:H], dh[b*H:][:H], dc[b*H:][:H], dG[r*G4:][:G4])
 			}
-			mulAddT(n, H, G4, dG[(t*B+lo)*G4:][:n*G4], whhT, dh[lo*H:][:n*H]) // dh_{t−1} += dGates_t · W_hh
+			gemmSerial(false, false, n, H, G4, 1, dG[(t*B+lo)*G4:][:n*G4], v.whh, 1, dh[lo*H:][:n*H]) // dh_{t−1} += dGates_t · W_hh
 		}
 	})
 
-	transposeRows(R, I, 0, I, xT, xTT)
-	parallel(H, op.workers, func(_, lo, hi int) { transposeRows(R, H, lo, hi, hs[:R*H], hsT) })
-	parallel(G4, op.workers, func(_, lo, hi int) {
-		transposeRows(R, G4, lo, hi, dG, dGT)
-		clear(dWih[lo*I : hi*I])
-		mulAddT(hi-lo, I, R, dGT[lo*R:hi*R], xTT, dWih[lo*I:hi*I]) // Σ_t dGates_tᵀ · x_t
-		clear(dWhh[lo*H : hi*H])
-		mulAddT(hi-lo, H, R, dGT[lo*R:hi*R], hsT, dWhh[lo*H:hi*H]) // Σ_t dGates_tᵀ · h_{t−1}
-	})
-	parallel(R, op.workers, func(_, lo, hi int) {
-		clear(dxT[lo*I : hi*I])
-		mulAddT(hi-lo, I, G4, dG[lo*G4:hi*G4], wihT, dxT[lo*I:hi*I]) // dx_t = dGates_t · W_ih
-	})
+	gemm(true, false, G4, I, R, 1, dG, xT, 0, dWih)       // Σ_t dGates_tᵀ · x_t
+	gemm(true, false, G4, H, R, 1, dG, hs[:R*H], 0, dWhh) // Σ_t dGates_tᵀ · h_{t−1}
+	gemm(false, false, R, I, G4, 1, dG, v.wih, 0, dxT)    // dx_t = dGates_t · W_ih
 	fromTimeMajor(B, S, I, dxT, dx)
-	for j := range dbih {
-		var s T
-		for _, g := range dGT[j*R:][:R] {
-			s += g
-		}
-		dbih[j] = s
-	}
+	parallel(G4, op.workers, func(_, lo, hi int) { sumColumns(dbih, dG, G4, lo, hi) })
 	copy(dbhh, dbih)
+}
+
+// sumColumns sets dst[j] to the sum of column j of the rows×cols matrix m for j in [lo, hi).
+func sumColumns[T float](dst, m []T, cols, lo, hi int) {
+	d := dst[lo:hi]
+	clear(d)
+	for r := 0; r+cols <= len(m); r += cols {
+		for j, v := range m[r+lo : r+hi] {
+			d[j] += v
+		}
+	}
 }
 
 // transposeRows writes columns [lo, hi) of the rows×cols matrix a as rows [lo, hi) of its

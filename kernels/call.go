@@ -93,7 +93,7 @@ func (c *call) start() {
 
 // directLimit is the largest product (in flops) that direct computes: below it packing
 // costs more than it saves.
-var directLimit = 1 << 21
+var directLimit = 1 << 24
 
 // direct computes a small product on one thread with the flex kernels, reading A and B where
 // they lie (B not transposed: its rows are contiguous).

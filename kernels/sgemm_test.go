@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -356,5 +357,17 @@ func TestBLASSgemm(t *testing.T) {
 		o := newOperands(g, rng)
 		BLAS{}.Sgemm(tr[0], tr[1], g.m, g.n, g.k, g.alpha, o.data(o.a), o.lda, o.data(o.b), o.ldb, g.beta, o.data(o.c), o.ldc)
 		verify(t, g, o)
+	}
+}
+
+// TestEnvImpl checks that GORGONET_SGEMM picks the implementation, as CI's runs of the
+// whole suite on each kernel path rely on.
+func TestEnvImpl(t *testing.T) {
+	want := os.Getenv(EnvImpl)
+	if want == "" {
+		t.Skipf("%s is not set", EnvImpl)
+	}
+	if got := Impl(); got != want {
+		t.Errorf("Impl() = %q with %s=%s", got, EnvImpl, want)
 	}
 }
