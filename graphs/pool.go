@@ -60,13 +60,44 @@ func poolForward[T float](op *maxPoolOp, x, out []T) {
 	parallel(planes, defaultWorkers(), func(_, lo, hi int) {
 		for p := lo; p < hi; p++ {
 			for oh := 0; oh < op.outH; oh++ {
+				o := p*outPlane + oh*op.outW
+				if op.k == 2 && op.stride == 2 {
+					pool2x2Row(op.relu, x, p*inPlane+2*oh*op.inW, op.inW, out[o:o+op.outW], op.argmax[o:o+op.outW])
+					continue
+				}
 				for ow := 0; ow < op.outW; ow++ {
-					o := p*outPlane + oh*op.outW + ow
-					out[o], op.argmax[o] = poolWindow(op, x, p*inPlane, oh*op.stride, ow*op.stride)
+					out[o+ow], op.argmax[o+ow] = poolWindow(op, x, p*inPlane, oh*op.stride, ow*op.stride)
 				}
 			}
 		}
 	})
+}
+
+// pool2x2Row is poolWindow for one row of 2×2 windows of stride 2, the CNNs' usual pool,
+// unrolled: x[i] is the first window's top-left pixel and W the input row length.
+func pool2x2Row[T float](relu bool, x []T, i, W int, out []T, argmax []int32) {
+	for ow := range out {
+		j := i + 2*ow
+		a, b, c, d := x[j], x[j+1], x[j+W], x[j+W+1]
+		if a != a || b != b || c != c || d != d {
+			out[ow], argmax[ow] = T(math.NaN()), -1
+			continue
+		}
+		best, at := a, j
+		if b > best {
+			best, at = b, j+1
+		}
+		if c > best {
+			best, at = c, j+W
+		}
+		if d > best {
+			best, at = d, j+W+1
+		}
+		if relu && best <= 0 {
+			best, at = 0, -1
+		}
+		out[ow], argmax[ow] = best, int32(at)
+	}
 }
 
 // poolWindow returns the maximum of the window at (h0, w0) of the plane starting at base
