@@ -29,25 +29,46 @@ func (g convGeometry) outSize() int   { return g.outC * g.positions() }
 
 // im2col writes the patches of one example x (C, H, W) as rows of col (outH·outW, C·k·k).
 func im2col[T float](g convGeometry, x, col []T) {
-	k := g.kernel
+	k, patch, plane := g.kernel, g.patch(), g.inH*g.inW
 	for oh := 0; oh < g.outH; oh++ {
+		h0 := oh*g.stride - g.pad
 		for ow := 0; ow < g.outW; ow++ {
-			row := col[(oh*g.outW+ow)*g.patch():][:g.patch()]
+			w0 := ow*g.stride - g.pad
+			row := col[(oh*g.outW+ow)*patch:][:patch]
+			if h0 < 0 || h0+k > g.inH || w0 < 0 || w0+k > g.inW {
+				im2colEdge(g, x, row, h0, w0)
+				continue
+			}
+			// The window lies inside the image: each of its rows is k contiguous pixels.
 			i := 0
 			for c := 0; c < g.inC; c++ {
-				plane := x[c*g.inH*g.inW:]
 				for ki := 0; ki < k; ki++ {
-					h := oh*g.stride - g.pad + ki
-					for kj := 0; kj < k; kj++ {
-						w := ow*g.stride - g.pad + kj
-						if h >= 0 && h < g.inH && w >= 0 && w < g.inW {
-							row[i] = plane[h*g.inW+w]
-						} else {
-							row[i] = 0
-						}
-						i++
+					src := x[c*plane+(h0+ki)*g.inW+w0:][:k]
+					for j, v := range src {
+						row[i+j] = v
 					}
+					i += k
 				}
+			}
+		}
+	}
+}
+
+// im2colEdge fills the patch row of a window that overlaps the zero padding.
+func im2colEdge[T float](g convGeometry, x, row []T, h0, w0 int) {
+	k, i := g.kernel, 0
+	for c := 0; c < g.inC; c++ {
+		plane := x[c*g.inH*g.inW:]
+		for ki := 0; ki < k; ki++ {
+			h := h0 + ki
+			for kj := 0; kj < k; kj++ {
+				w := w0 + kj
+				if h >= 0 && h < g.inH && w >= 0 && w < g.inW {
+					row[i] = plane[h*g.inW+w]
+				} else {
+					row[i] = 0
+				}
+				i++
 			}
 		}
 	}
