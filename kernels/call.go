@@ -4,99 +4,140 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // minParallelFlops is the smallest product worth waking another core for: below it the
 // hand-off costs more than the second core saves.
 const minParallelFlops = 4 << 20
 
-// split says how a call divides the work among its threads.
-type split int
-
-const (
-	serial    split = iota
-	byColumns       // threads share the packed A block and take column ranges of B and C
-	byRows          // threads take row ranges of A and C, each with its own packing
-)
-
-// call is the state of one Sgemm call: the problem, its plan and the buffers of its threads.
-// Calls are reused, so that a product allocates nothing once the buffers have grown.
-type call struct {
-	im      *impl
-	p       problem
-	threads int
-	split   split
-	shared  [2][]float32 // packed A blocks shared by the threads (byColumns), double-buffered
-	workers []worker
-	helpers []*helper // the goroutines running threads 1, 2, …
-	bar     barrier
-}
-
-// worker holds one thread's private buffers.
-type worker struct {
-	ap, bp, tmp []float32
-}
-
-// plan picks the split and the number of threads for c.p on at most threads cores.
-func (c *call) plan(threads int) {
-	p, im := &c.p, c.im
-	c.threads, c.split = 1, serial
-	if threads <= 1 || 2*p.m*p.n*p.k < minParallelFlops {
-		return
-	}
-	cols, rows := ceilDiv(p.n, im.nr), ceilDiv(p.m, im.mr)
-	tc, tr := min(threads, cols), min(threads, rows)
-	// Prefer the split whose panels divide most evenly; columns on a tie, since the
-	// threads then share one packed A.
-	if tc > 1 && balance(cols, tc) >= balance(rows, tr) {
-		c.threads, c.split = tc, byColumns
-	} else if tr > 1 {
-		c.threads, c.split = tr, byRows
-	}
-	if c.threads > 1 {
-		// Another parallel call may hold some helpers: run on what is free.
-		c.acquireHelpers(c.threads - 1)
-		if len(c.helpers) == 0 {
-			c.threads, c.split = 1, serial
-			return
-		}
-		c.threads = len(c.helpers) + 1
-	}
-}
-
-// balance is the share of the threads' time spent working when n panels go to t threads.
-func balance(n, t int) float64 { return float64(n) / float64(ceilDiv(n, t)*t) }
-
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
-
-// start runs the call on its threads: this goroutine is thread 0.
-func (c *call) start() {
-	if c.threads == 1 {
-		if c.im.flex && !c.p.transB && 2*c.p.m*c.p.n*c.p.k <= directLimit {
-			c.direct()
-			return
-		}
-		c.runRange(&c.workers[0], 0, c.p.m, 0, c.p.n)
-		return
-	}
-	c.bar.reset(c.threads)
-	if n := c.sharedSize(); n > 0 {
-		c.shared[0], c.shared[1] = grow(c.shared[0], n), grow(c.shared[1], n)
-	}
-	for t, h := range c.helpers {
-		h.give(c, t+1)
-	}
-	c.run(0)
-	c.helpers = c.helpers[:0] // each helper frees itself when its thread is done
-}
-
 // directLimit is the largest product (in flops) that direct computes: below it packing
 // costs more than it saves.
 var directLimit = 1 << 24
 
-// direct computes a small product on one thread with the flex kernels, reading A and B where
-// they lie (B not transposed: its rows are contiguous).
+// call is the state of one Sgemm call: the problem, how it is cut into tasks, and the
+// buffers of its threads. Calls are reused, so that a product allocates nothing once the
+// buffers have grown.
+type call struct {
+	im      *impl
+	p       problem
+	workers []worker
+	helpers []*helper // the goroutines running threads 1, 2, …
+
+	// A parallel call is a grid of tasks, each a block of C over the whole depth k, that
+	// the threads take in turn: a thread that starts late (a goroutine is slow to wake)
+	// takes fewer, instead of keeping the others waiting.
+	taskRows, taskCols int // rows and columns of C per task
+	gridCols, tasks    int
+	next               atomic.Int64
+}
+
+// worker holds one thread's private packing buffers.
+type worker struct {
+	ap, bp, tmp []float32
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// start computes the call on at most threads cores; this goroutine is thread 0.
+func (c *call) start(threads int) {
+	p := &c.p
+	if threads <= 1 || 2*p.m*p.n*p.k < minParallelFlops {
+		c.serial()
+		return
+	}
+	c.plan(threads)
+	c.acquireHelpers(min(threads, c.tasks) - 1)
+	if len(c.helpers) == 0 { // another parallel call holds them
+		c.serial()
+		return
+	}
+	c.next.Store(0)
+	for t, h := range c.helpers {
+		h.give(c, t+1)
+	}
+	c.work(&c.workers[0])
+	for _, h := range c.helpers {
+		h.join(c)
+	}
+	c.helpers = c.helpers[:0]
+}
+
+// serial computes the whole call on this goroutine.
+func (c *call) serial() {
+	p := &c.p
+	if c.im.flex && !p.transB && 2*p.m*p.n*p.k <= directLimit {
+		c.direct()
+		return
+	}
+	c.block(&c.workers[0], 0, p.m, 0, p.n)
+}
+
+// plan cuts C into tasks for threads cores: column blocks when B has enough column panels
+// (each task then packs only its own columns of B), else row blocks. The flex kernels read
+// A in place, so their tasks can be small (four a thread); the others pack their rows of A
+// in every task, so they get one task a thread.
+func (c *call) plan(threads int) {
+	p, im := &c.p, c.im
+	perThread := 1
+	if im.flex {
+		perThread = 4
+	}
+	colPanels, rowPanels := ceilDiv(p.n, im.nr), ceilDiv(p.m, im.mr)
+	c.taskRows, c.taskCols = p.m, p.n
+	if colPanels >= 2*threads {
+		c.taskCols = ceilDiv(colPanels, perThread*threads) * im.nr
+	} else {
+		c.taskRows = ceilDiv(rowPanels, perThread*threads) * im.mr
+	}
+	c.gridCols = ceilDiv(p.n, c.taskCols)
+	c.tasks = ceilDiv(p.m, c.taskRows) * c.gridCols
+}
+
+// work takes tasks until none is left.
+func (c *call) work(w *worker) {
+	p := &c.p
+	for {
+		t := int(c.next.Add(1) - 1)
+		if t >= c.tasks {
+			return
+		}
+		i0, j0 := t/c.gridCols*c.taskRows, t%c.gridCols*c.taskCols
+		c.block(w, i0, min(p.m, i0+c.taskRows), j0, min(p.n, j0+c.taskCols))
+	}
+}
+
+// block computes rows [i0, i1) and columns [j0, j1) of C on one thread, GotoBLAS-style:
+// k blocks of kc, a packed B block of kc×nc in L2, and either A read in place (flex
+// kernels) or packed in blocks of mc×kc.
+func (c *call) block(w *worker, i0, i1, j0, j1 int) {
+	p, im := &c.p, c.im
+	if im.flex {
+		for jc := j0; jc < j1; jc += im.nc {
+			nc := min(im.nc, j1-jc)
+			for q0 := 0; q0 < p.k; q0 += im.kc {
+				kc := min(im.kc, p.k-q0)
+				w.bp = grow(w.bp, ceilDiv(nc, im.nr)*im.nr*kc)
+				p.packB(w.bp, im.nr, q0, kc, jc, nc)
+				c.inPlace(w.bp, i0, i1, q0, kc, jc, nc)
+			}
+		}
+		return
+	}
+	for ic := i0; ic < i1; ic += im.mc {
+		mc := min(im.mc, i1-ic)
+		for q0 := 0; q0 < p.k; q0 += im.kc {
+			kc := min(im.kc, p.k-q0)
+			w.ap = grow(w.ap, ceilDiv(mc, im.mr)*im.mr*kc)
+			p.packA(w.ap, im.mr, ic, mc, q0, kc)
+			for jc := j0; jc < j1; jc += im.nc {
+				c.packed(w, ic, mc, q0, kc, jc, min(im.nc, j1-jc))
+			}
+		}
+	}
+}
+
+// direct computes a small product with the flex kernels, reading A and B where they lie
+// (B not transposed: its rows are contiguous).
 func (c *call) direct() {
 	p := &c.p
 	rs, ps := p.aStrides()
@@ -118,114 +159,9 @@ func (p *problem) aStrides() (rs, ps int) {
 	return p.lda, 1
 }
 
-// sharedSize is the length of each shared packed block the plan needs: A blocks for
-// byColumns, B blocks for byRows with flex kernels (which read A in place).
-func (c *call) sharedSize() int {
-	p, im := &c.p, c.im
-	switch {
-	case c.split == byColumns && !im.flex:
-		return ceilDiv(min(p.m, im.mc), im.mr) * im.mr * min(p.k, im.kc)
-	case c.split == byRows && im.flex:
-		return ceilDiv(min(p.n, im.nc), im.nr) * im.nr * min(p.k, im.kc)
-	}
-	return 0
-}
-
-// run is thread t's part of a parallel call; it returns once every thread has finished.
-func (c *call) run(t int) {
-	p, im := &c.p, c.im
-	w := &c.workers[t]
-	switch c.split {
-	case byRows:
-		panels := ceilDiv(p.m, im.mr)
-		lo, hi := t*panels/c.threads*im.mr, min(p.m, (t+1)*panels/c.threads*im.mr)
-		if im.flex {
-			c.runSharedB(t, lo, hi)
-		} else {
-			c.runRange(w, lo, hi, 0, p.n)
-		}
-	case byColumns:
-		panels := ceilDiv(p.n, im.nr)
-		lo, hi := t*panels/c.threads*im.nr, min(p.n, (t+1)*panels/c.threads*im.nr)
-		if im.flex {
-			c.runRange(w, 0, p.m, lo, hi) // A is read in place: nothing to share
-		} else {
-			c.runShared(t, w, lo, hi)
-		}
-	}
-	c.bar.wait()
-}
-
-// runRange computes rows [i0, i1) and columns [j0, j1) of C on one thread.
-func (c *call) runRange(w *worker, i0, i1, j0, j1 int) {
-	p, im := &c.p, c.im
-	if im.flex {
-		for jc := j0; jc < j1; jc += im.nc {
-			nc := min(im.nc, j1-jc)
-			for q0 := 0; q0 < p.k; q0 += im.kc {
-				kc := min(im.kc, p.k-q0)
-				w.bp = grow(w.bp, ceilDiv(nc, im.nr)*im.nr*kc)
-				p.packB(w.bp, im.nr, q0, kc, jc, nc, 0, 1)
-				c.inPlace(w.bp, i0, i1, q0, kc, jc, nc)
-			}
-		}
-		return
-	}
-	for ic := i0; ic < i1; ic += im.mc {
-		mc := min(im.mc, i1-ic)
-		for q0 := 0; q0 < p.k; q0 += im.kc {
-			kc := min(im.kc, p.k-q0)
-			w.ap = grow(w.ap, ceilDiv(mc, im.mr)*im.mr*kc)
-			p.packA(w.ap, im.mr, ic, mc, q0, kc, 0, 1)
-			for jc := j0; jc < j1; jc += im.nc {
-				c.block(w, w.ap, ic, mc, q0, kc, jc, min(im.nc, j1-jc))
-			}
-		}
-	}
-}
-
-// runShared is thread t's part of a byColumns call: the threads pack each A block together,
-// then each multiplies it by its own columns [j0, j1).
-func (c *call) runShared(t int, w *worker, j0, j1 int) {
-	p, im := &c.p, c.im
-	buf := 0
-	for ic := 0; ic < p.m; ic += im.mc {
-		mc := min(im.mc, p.m-ic)
-		for q0 := 0; q0 < p.k; q0 += im.kc {
-			kc := min(im.kc, p.k-q0)
-			ap := c.shared[buf][:ceilDiv(mc, im.mr)*im.mr*kc]
-			p.packA(ap, im.mr, ic, mc, q0, kc, t, c.threads)
-			c.bar.wait()
-			for jc := j0; jc < j1; jc += im.nc {
-				c.block(w, ap, ic, mc, q0, kc, jc, min(im.nc, j1-jc))
-			}
-			// The next block packs into the other buffer; this one is overwritten only
-			// after every thread has passed the next barrier, so has finished with it.
-			buf ^= 1
-		}
-	}
-}
-
-// runSharedB is thread t's part of a byRows call with flex kernels: the threads pack each B
-// block together, then each multiplies its own rows [i0, i1) of A, read in place, by it.
-func (c *call) runSharedB(t, i0, i1 int) {
-	p, im := &c.p, c.im
-	buf := 0
-	for jc := 0; jc < p.n; jc += im.nc {
-		nc := min(im.nc, p.n-jc)
-		for q0 := 0; q0 < p.k; q0 += im.kc {
-			kc := min(im.kc, p.k-q0)
-			bp := c.shared[buf][:ceilDiv(nc, im.nr)*im.nr*kc]
-			p.packB(bp, im.nr, q0, kc, jc, nc, t, c.threads)
-			c.bar.wait()
-			c.inPlace(bp, i0, i1, q0, kc, jc, nc)
-			buf ^= 1 // as in runShared
-		}
-	}
-}
-
 // inPlace multiplies rows [i0, i1) and columns [q0, q0+kc) of op(A), read where they lie,
-// by the packed B block of columns [jc, jc+nc) into C, with the flex kernels.
+// by the packed B block of columns [jc, jc+nc) into C, with the flex kernels. Each A
+// micro-panel (12 rows × kc) stays in L1 while the B micro-panels stream from L2.
 func (c *call) inPlace(bp []float32, i0, i1, q0, kc, jc, nc int) {
 	p, im := &c.p, c.im
 	rs, ps := p.aStrides()
@@ -244,30 +180,25 @@ func (c *call) inPlace(bp []float32, i0, i1, q0, kc, jc, nc int) {
 	}
 }
 
-// block packs B's rows [q0, q0+kc) and columns [jc, jc+nc) and multiplies the packed A block
-// (rows [ic, ic+mc)) by it into C, tile by tile.
-func (c *call) block(w *worker, ap []float32, ic, mc, q0, kc, jc, nc int) {
+// packed packs B's rows [q0, q0+kc) and columns [jc, jc+nc) and multiplies the packed A
+// block (rows [ic, ic+mc)) by it into C, tile by tile.
+func (c *call) packed(w *worker, ic, mc, q0, kc, jc, nc int) {
 	p, im := &c.p, c.im
 	w.bp = grow(w.bp, ceilDiv(nc, im.nr)*im.nr*kc)
-	p.packB(w.bp, im.nr, q0, kc, jc, nc, 0, 1)
+	p.packB(w.bp, im.nr, q0, kc, jc, nc)
 	beta := p.beta
 	if q0 > 0 {
 		beta = 1
 	}
 	for ir := 0; ir < mc; ir += im.mr {
 		rows := min(im.mr, mc-ir)
-		a := ap[ir*kc:]
+		a := w.ap[ir*kc:]
 		for jr := 0; jr < nc; jr += im.nr {
 			cols := min(im.nr, nc-jr)
 			b := w.bp[jr*kc:]
 			ct := p.c[(ic+ir)*p.ldc+jc+jr:]
 			if rows == im.mr && cols == im.nr {
 				im.kernel(kc, a, b, ct, p.ldc, p.alpha, beta, beta != 0)
-				continue
-			}
-			if im.flex {
-				kern, mask := flexFor(rows, cols)
-				kern(kc, &a[0], 1, im.mr, &b[0], im.nr, &ct[0], p.ldc, mask, p.alpha, beta, load(beta))
 				continue
 			}
 			w.tmp = grow(w.tmp, im.mr*im.nr)
@@ -327,7 +258,7 @@ func getCall(im *impl, threads int) *call {
 		c = &call{}
 	}
 	c.im = im
-	for len(c.workers) < threads {
+	for len(c.workers) < max(threads, 1) {
 		c.workers = append(c.workers, worker{})
 	}
 	return c
@@ -340,108 +271,10 @@ func putCall(c *call) {
 	calls.Unlock()
 }
 
-// helper is a goroutine that runs one thread of parallel calls. After a call it spins a
-// while before it parks, since the next product usually follows at once (the layers of a
-// step), and waking a parked goroutine costs more than a small product.
-type helper struct {
-	busy     atomic.Bool // taken by a call
-	sleeping atomic.Bool
-	task     atomic.Pointer[call]
-	t        int // the thread to run: written before task is stored
-	wake     chan struct{}
-}
-
-// spinTime is how long an idle helper looks for work before it parks.
-const spinTime = 50 * time.Microsecond
-
-func (h *helper) loop() {
-	for {
-		if c := h.task.Swap(nil); c != nil {
-			c.run(h.t)
-			h.busy.Store(false)
-			continue
-		}
-		if h.spin() {
-			continue
-		}
-		h.sleeping.Store(true)
-		if h.task.Load() != nil && h.sleeping.CompareAndSwap(true, false) {
-			continue
-		}
-		<-h.wake
-	}
-}
-
-// spin reports whether a task arrived within spinTime.
-func (h *helper) spin() bool {
-	start := time.Now()
-	for i := 1; ; i++ {
-		if h.task.Load() != nil {
-			return true
-		}
-		if i%64 == 0 {
-			if time.Since(start) > spinTime {
-				return false
-			}
-			runtime.Gosched()
-		}
-	}
-}
-
-// give hands thread t of c to h, waking it if it has parked.
-func (h *helper) give(c *call, t int) {
-	h.t = t
-	h.task.Store(c)
-	if h.sleeping.CompareAndSwap(true, false) {
-		h.wake <- struct{}{}
-	}
-}
-
-// helpers are the goroutines started so far; they only grow, to GOMAXPROCS-1.
-var helpers struct {
-	sync.Mutex
-	all []*helper
-}
-
-// acquireHelpers takes up to n idle helpers into c.helpers, starting goroutines as needed.
-func (c *call) acquireHelpers(n int) {
-	c.helpers = c.helpers[:0]
-	helpers.Lock()
-	defer helpers.Unlock()
-	for len(helpers.all) < n {
-		h := &helper{wake: make(chan struct{}, 1)}
-		helpers.all = append(helpers.all, h)
-		go h.loop()
-	}
-	for _, h := range helpers.all {
-		if len(c.helpers) == n {
-			break
-		}
-		if h.busy.CompareAndSwap(false, true) {
-			c.helpers = append(c.helpers, h)
-		}
-	}
-}
-
-// barrier lets n threads wait for each other. It spins, then yields: the waits are short,
-// since the threads share each block's work evenly.
-type barrier struct {
-	n       int32
-	arrived atomic.Int32
-	gen     atomic.Uint32
-}
-
-func (b *barrier) reset(n int) { b.n = int32(n); b.arrived.Store(0) }
-
-func (b *barrier) wait() {
-	g := b.gen.Load()
-	if b.arrived.Add(1) == b.n {
-		b.arrived.Store(0)
-		b.gen.Add(1)
-		return
-	}
-	for spins := 0; b.gen.Load() == g; spins++ {
-		if spins > 200 {
+// spinWait spins until done reports true, yielding the core now and then.
+func spinWait(done func() bool) {
+	for spins := 0; !done(); spins++ {
+		if spins > 100 {
 			runtime.Gosched()
 		}
 	}

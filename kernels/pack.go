@@ -4,9 +4,9 @@ import "unsafe"
 
 // packA copies rows [i0, i0+mc) and columns [q0, q0+kc) of op(A) into dst as micro-panels
 // of mr rows, each stored k step by k step (mr values a step), padding the last panel with
-// zeros. Only panels first, first+step, … are written, so threads can share the work.
-func (p *problem) packA(dst []float32, mr, i0, mc, q0, kc, first, step int) {
-	for ip := first; ip*mr < mc; ip += step {
+// zeros.
+func (p *problem) packA(dst []float32, mr, i0, mc, q0, kc int) {
+	for ip := 0; ip*mr < mc; ip++ {
 		d := dst[ip*mr*kc : (ip+1)*mr*kc]
 		i, rows := i0+ip*mr, min(mr, mc-ip*mr)
 		if p.transA {
@@ -32,10 +32,9 @@ func (p *problem) packA(dst []float32, mr, i0, mc, q0, kc, first, step int) {
 }
 
 // packB copies rows [q0, q0+kc) and columns [j0, j0+nc) of op(B) into dst as micro-panels
-// of nr columns, each stored k step by k step (nr values a step), zero-padded. Only panels
-// first, first+step, … are written.
-func (p *problem) packB(dst []float32, nr, q0, kc, j0, nc, first, step int) {
-	for jp := first; jp*nr < nc; jp += step {
+// of nr columns, each stored k step by k step (nr values a step), zero-padded.
+func (p *problem) packB(dst []float32, nr, q0, kc, j0, nc int) {
+	for jp := 0; jp*nr < nc; jp++ {
 		d := dst[jp*nr*kc : (jp+1)*nr*kc]
 		j, cols := j0+jp*nr, min(nr, nc-jp*nr)
 		if !p.transB {

@@ -31,11 +31,9 @@ func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, 
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	im := active.Load()
-	cl := getCall(im, threads)
+	cl := getCall(active.Load(), threads)
 	cl.p = p
-	cl.plan(threads)
-	cl.start()
+	cl.start(threads)
 	putCall(cl)
 }
 
