@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/chewxy/hm"
+	"github.com/gorgonet/gorgonet/kernels"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -329,7 +330,7 @@ func expShifted[T float](row []T, top T) T {
 	case []float32:
 		t := float32(top)
 		for j, v := range r {
-			e := expNonPositive32(v - t)
+			e := kernels.ExpNonPositive32(v - t)
 			r[j] = e
 			sum += T(e)
 		}
@@ -342,27 +343,6 @@ func expShifted[T float](row []T, top T) T {
 		}
 	}
 	return sum
-}
-
-// expNonPositive32 is e^x for x ≤ 0 in float32, within 2 ulp, several times faster than
-// math.Exp: Cephes' expf, e^x = 2^n·e^r with |r| ≤ ln2/2 and a degree-6 polynomial for e^r.
-func expNonPositive32(x float32) float32 {
-	if !(x >= -87.3) { // also −Inf and NaN
-		if x != x {
-			return x
-		}
-		return 0
-	}
-	const ln2Hi, ln2Lo = 0.693359375, -2.12194440e-4
-	z := x*math.Log2E + 0.5
-	n := int32(z)
-	if float32(n) > z {
-		n-- // floor
-	}
-	fn := float32(n)
-	r := x - fn*ln2Hi - fn*ln2Lo
-	y := (((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r+5.0000001201e-1)*r*r + r + 1
-	return y * math.Float32frombits(uint32(n+127)<<23)
 }
 
 // attentionGradOp back-propagates dOut (B·T, d) through an attentionOp into the gradients

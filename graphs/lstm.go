@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/chewxy/hm"
+	"github.com/gorgonet/gorgonet/kernels"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -90,13 +91,13 @@ type lstmOp struct {
 	workers                  int
 	runs                     uint64 // forward runs so far; see lstmGradOp
 
-	xT         buffer // (T·B, I) the input, time-major
-	whhT       buffer // (H, 4H): W_hh transposed, so each step's product reads B as it lies
-	gates      buffer // (T·B, 4H) activations i, f, g, o of every step
-	hs, cs     buffer // ((T+1)·B, H) h and c before step 0 and after every step
-	tanhC      buffer // (T·B, H) tanh of each step's new cell (before masking)
-	out        buffer // (B, T, H)
-	back       lstmBackward
+	xT     buffer // (T·B, I) the input, time-major
+	whhT   buffer // (H, 4H): W_hh transposed, so each step's product reads B as it lies
+	gates  buffer // (T·B, 4H) activations i, f, g, o of every step
+	hs, cs buffer // ((T+1)·B, H) h and c before step 0 and after every step
+	tanhC  buffer // (T·B, H) tanh of each step's new cell (before masking)
+	out    buffer // (B, T, H)
+	back   lstmBackward
 }
 
 // lstmBackward holds the gradients of one forward run, computed once (BPTT) and shared by
@@ -243,55 +244,51 @@ func lstmForward[T float](op *lstmOp, v lstmVals[T], out []T) error {
 // lstmCell turns one row's gate pre-activations into activations (in place) and computes
 // the new state from (hPrev, cPrev); with mask m = 0 the state is carried unchanged.
 func lstmCell[T float](H int, m T, g, hPrev, cPrev, h, c, tanhC []T) {
+	if unsafe.Sizeof(m) == 4 {
+		lstmCell32(H, float32(m), f32(g), f32(hPrev), f32(cPrev), f32(h), f32(c), f32(tanhC))
+		return
+	}
 	ig, fg, gg, og := g[:H], g[H:2*H], g[2*H:3*H], g[3*H:4*H]
 	for j := 0; j < H; j++ {
-		i, f, gv, o := gateSigmoid(ig[j]), gateSigmoid(fg[j]), gateTanh(gg[j]), gateSigmoid(og[j])
+		i, f, gv, o := T(gateSigmoid(float64(ig[j]))), T(gateSigmoid(float64(fg[j]))), T(gateTanh(float64(gg[j]))), T(gateSigmoid(float64(og[j])))
 		ig[j], fg[j], gg[j], og[j] = i, f, gv, o
 		cn := f*cPrev[j] + i*gv
-		tc := gateTanh(cn)
+		tc := T(gateTanh(float64(cn)))
 		tanhC[j] = tc
 		c[j] = m*cn + (1-m)*cPrev[j]
 		h[j] = m*o*tc + (1-m)*hPrev[j]
 	}
 }
 
-// gateSigmoid and gateTanh are the gates' activations: in float32 from expNonPositive32,
-// within a few ulp of math's, several times faster; in float64 math's own.
-func gateSigmoid[T float](x T) T {
-	if unsafe.Sizeof(x) == 4 {
-		return T(sigmoid32(float32(x)))
+// lstmCell32 is lstmCell in float32, its activations 16 at a time.
+func lstmCell32(H int, m float32, g, hPrev, cPrev, h, c, tanhC []float32) {
+	kernels.Sigmoid(g[:2*H], g[:2*H]) // i, f
+	kernels.Tanh(g[2*H:3*H], g[2*H:3*H])
+	kernels.Sigmoid(g[3*H:4*H], g[3*H:4*H])
+	ig, fg, gg, og := g[:H], g[H:2*H], g[2*H:3*H], g[3*H:4*H]
+	c, cPrev, h, hPrev, tanhC = c[:H], cPrev[:H], h[:H], hPrev[:H], tanhC[:H]
+	for j := range c {
+		c[j] = fg[j]*cPrev[j] + ig[j]*gg[j]
 	}
-	return T(1 / (1 + math.Exp(-float64(x))))
+	kernels.Tanh(tanhC, c)
+	for j, tc := range tanhC {
+		h[j] = m*og[j]*tc + (1-m)*hPrev[j]
+		c[j] = m*c[j] + (1-m)*cPrev[j]
+	}
 }
 
-func gateTanh[T float](x T) T {
-	if unsafe.Sizeof(x) == 4 {
-		return T(tanh32(float32(x)))
+// f32 is s as []float32, for T = float32.
+func f32[T float](s []T) []float32 {
+	if len(s) == 0 {
+		return nil
 	}
-	return T(math.Tanh(float64(x)))
+	return unsafe.Slice((*float32)(unsafe.Pointer(&s[0])), len(s))
 }
 
-func sigmoid32(x float32) float32 {
-	e := expNonPositive32(-abs32(x))
-	if x >= 0 {
-		return 1 / (1 + e)
-	}
-	return e / (1 + e)
-}
-
-// tanh32 is Cephes' tanhf: an odd polynomial below 0.625, (1−e^−2|x|)/(1+e^−2|x|) above.
-func tanh32(x float32) float32 {
-	ax := abs32(x)
-	if ax < 0.625 {
-		z := x * x
-		return ((((-5.70498872745e-3*z+2.06390887954e-2)*z-5.37397155531e-2)*z+1.33314422036e-1)*z-3.33332819422e-1)*z*x + x
-	}
-	e := expNonPositive32(-2 * ax)
-	t := (1 - e) / (1 + e)
-	return math.Float32frombits(math.Float32bits(t) | math.Float32bits(x)&(1<<31))
-}
-
-func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+// gateSigmoid and gateTanh are the gates' activations in float64 (float32 cells use the
+// kernels package's vector versions).
+func gateSigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+func gateTanh(x float64) float64    { return math.Tanh(x) }
 
 // toTimeMajor copies x (B, S, n) to xT (S, B, n).
 func toTimeMajor[T float](B, S, n int, x, xT []T) {

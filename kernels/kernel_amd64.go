@@ -52,3 +52,11 @@ func peakLoop() func(int) {
 	}
 	return nil
 }
+
+// The element-wise kernels of activation_amd64.s.
+//
+//go:noescape
+func sigmoidAVX512(dst, src *float32, n int)
+
+//go:noescape
+func tanhAVX512(dst, src *float32, n int)

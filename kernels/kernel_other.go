@@ -9,3 +9,6 @@ var flexKernels [2][12]flexKernel
 
 // peakLoop: no assembly FMA loop here.
 func peakLoop() func(int) { return nil }
+
+func sigmoidAVX512(dst, src *float32, n int) { panic("kernels: no AVX-512 here") }
+func tanhAVX512(dst, src *float32, n int)    { panic("kernels: no AVX-512 here") }
