@@ -198,7 +198,11 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			}
 		}
 		r.progress.finish()
-		stop, err := r.endEpoch(res)
+		stop, err := r.endEpoch(ctx, res)
+		if err != nil && ctx.Err() != nil {
+			// Interrupted during validation: the checkpoint resumes at this epoch's end.
+			return r.stopped(res, "interrupted")
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -214,13 +218,13 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 
 // endEpoch evaluates on the validation split, logs, keeps the best checkpoint and decides on
 // early stopping.
-func (r *run) endEpoch(res *Result) (stop bool, err error) {
+func (r *run) endEpoch(ctx context.Context, res *Result) (stop bool, err error) {
 	epoch := r.prog.Epoch + 1
 	next := r.prog
 	next.Epoch, next.Batch = epoch, 0 // a checkpoint from here resumes at the next epoch
 	improved := true
 	if _, nval := r.task.Sizes(); nval > 0 {
-		m, err := r.eval.Evaluate("val", experiment.EvalOptions{})
+		m, err := r.eval.Evaluate(ctx, "val", experiment.EvalOptions{})
 		if err != nil {
 			return false, err
 		}
@@ -267,6 +271,11 @@ func mark(improved bool) string {
 // stop writes a checkpoint for resuming and ends the run early.
 func (r *run) stop(res *Result, why string) (*Result, error) {
 	r.progress.finish()
+	return r.stopped(res, why)
+}
+
+// stopped is stop once the progress display is finished.
+func (r *run) stopped(res *Result, why string) (*Result, error) {
 	if err := r.save("last.safetensors"); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -55,7 +56,7 @@ Shell completion: eval completion bash|zsh|fish|powershell`,
 			if !cmd.Flags().Changed("length-penalty") {
 				o.lengthPenalty = nil
 			}
-			return o.run(cmd.OutOrStdout())
+			return o.run(cmd.Context(), cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -80,7 +81,7 @@ type report struct {
 	Classes []string `json:"classes,omitempty"`
 }
 
-func (o *options) run(w io.Writer) error {
+func (o *options) run(ctx context.Context, w io.Writer) error {
 	switch o.split {
 	case "test", "val", "train":
 	default:
@@ -105,7 +106,7 @@ func (o *options) run(w io.Writer) error {
 		return err
 	}
 	defer m.Close()
-	metrics, err := m.Evaluate(o.split, experiment.EvalOptions{Decode: true, Samples: o.samples, Beam: o.beam, LengthPenalty: o.lengthPenalty})
+	metrics, err := m.Evaluate(ctx, o.split, experiment.EvalOptions{Decode: true, Samples: o.samples, Beam: o.beam, LengthPenalty: o.lengthPenalty})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -159,7 +160,7 @@ func evaluateRun(t *testing.T, dir string) experiment.Metrics {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	metrics, err := m.Evaluate("val", experiment.EvalOptions{})
+	metrics, err := m.Evaluate(context.Background(), "val", experiment.EvalOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
