@@ -94,7 +94,8 @@ func setup(o Options) (*run, error) {
 	if err := writeConfig(o.OutDir, r.cfg); err != nil {
 		return nil, err
 	}
-	if r.metrics, err = openMetrics(filepath.Join(o.OutDir, "metrics.jsonl")); err != nil {
+	// A new run over a directory without checkpoints starts metrics.jsonl afresh.
+	if r.metrics, err = openMetrics(filepath.Join(o.OutDir, "metrics.jsonl"), o.Resume == nil); err != nil {
 		return nil, err
 	}
 	r.progress = newProgress(o.Log, o.Terminal, r.cfg.Train.LogEvery)
@@ -179,8 +180,8 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			sr, err := r.stepper.StepOn(graph, func() error { return r.trainer.Fill(batch) })
 			if errors.Is(err, ErrNonFinite) {
 				r.progress.finish()
-				return nil, fmt.Errorf("loss became %v at step %d (epoch %d); stopped without updating, the last good checkpoint is %s (try a lower train.optimizer.lr or train.clip_norm)",
-					sr.Loss, r.prog.Step+1, r.prog.Epoch+1, filepath.Join(r.ckptDir, "last.safetensors"))
+				return nil, fmt.Errorf("loss became %v at step %d (epoch %d); stopped without updating, %s (try a lower train.optimizer.lr or train.clip_norm)",
+					sr.Loss, r.prog.Step+1, r.prog.Epoch+1, r.lastGood())
 			}
 			if err != nil {
 				return nil, err
@@ -246,14 +247,17 @@ func (r *run) endEpoch(ctx context.Context, res *Result) (stop bool, err error) 
 	}
 	saved := r.prog
 	r.prog = next
+	// best before last: a crash between the two leaves last at the previous epoch, so a
+	// resume redoes this epoch and writes both again; never a last ahead of its best.
+	if improved {
+		if err := r.save("best.safetensors"); err != nil {
+			r.prog = saved
+			return false, err
+		}
+	}
 	if err := r.save("last.safetensors"); err != nil {
 		r.prog = saved
 		return false, err
-	}
-	if improved {
-		if err := r.save("best.safetensors"); err != nil {
-			return false, err
-		}
 	}
 	// The loop's own increment moves to the next epoch; undo the one made here for saving.
 	r.prog.Epoch, r.prog.Batch = saved.Epoch, saved.Batch
@@ -302,17 +306,33 @@ func (r *run) save(name string) error {
 	opt, rng := r.stepper.State()
 	p := r.prog
 	p.RNG = rng
-	return experiment.Save(filepath.Join(r.ckptDir, name), experiment.Snapshot{
+	return saveSnapshot(filepath.Join(r.ckptDir, name), experiment.Snapshot{
 		Config: r.cfg, Info: r.task.Info(), Progress: p, Params: r.stepper.Params(), Optimizer: opt,
 		States: r.trainer.Graph.Scope.States(),
 	})
 }
 
-// checkDir refuses to start a new run over an existing one.
+// lastGood says which checkpoint a run that stops now can go back to.
+func (r *run) lastGood() string {
+	last := filepath.Join(r.ckptDir, "last.safetensors")
+	if fileExists(last) {
+		return "the last good checkpoint is " + last
+	}
+	return "no checkpoint was written yet"
+}
+
+// saveSnapshot writes a checkpoint; tests replace it to fail a chosen write, as a crash would.
+var saveSnapshot = experiment.Save
+
+// checkDir refuses to start a new run over an existing one: any checkpoint in its
+// checkpoints/ (last, best or a step) makes it a run.
 func checkDir(o Options) error {
-	last := filepath.Join(o.OutDir, "checkpoints", "last.safetensors")
-	if _, err := os.Stat(last); err == nil && o.Resume == nil {
-		return fmt.Errorf("%s already holds a run; continue it with --resume %s or choose another --out", o.OutDir, o.OutDir)
+	if o.Resume != nil {
+		return nil
+	}
+	found, _ := filepath.Glob(filepath.Join(o.OutDir, "checkpoints", "*.safetensors"))
+	if len(found) > 0 {
+		return fmt.Errorf("%s already holds a run (%s); continue it with --resume %s or choose another --out", o.OutDir, filepath.Base(found[0]), o.OutDir)
 	}
 	return nil
 }
