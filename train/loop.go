@@ -12,6 +12,7 @@ import (
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/optim"
 )
 
@@ -80,6 +81,10 @@ func setup(o Options) (*run, error) {
 	}
 	r.task = task
 	if err := r.build(); err != nil {
+		var tooBig *models.TooBigError
+		if errors.As(err, &tooBig) {
+			return nil, fmt.Errorf("%w; lower train.batch_size, train.eval_batch_size or the model.%s sizes", err, r.cfg.Model.Kind)
+		}
 		return nil, err
 	}
 	if o.Resume != nil {

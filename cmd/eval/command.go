@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
 	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/models"
 )
 
 type options struct {
@@ -102,6 +104,10 @@ func (o *options) run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	m, err := experiment.OpenModel(path, o.dataPath, o.batch)
+	var tooBig *models.TooBigError
+	if errors.As(err, &tooBig) {
+		return fmt.Errorf("%w; use a smaller --batch-size (the default is the run's train.eval_batch_size)", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -427,3 +427,13 @@ func TestEvalStopsOnInterrupt(t *testing.T) {
 		t.Errorf("stdout %q, want nothing", out.String())
 	}
 }
+
+// TestEvalRefusesBatchThatCannotFit: a --batch-size whose graph cannot fit is refused in
+// one line (it used to end in Go's out-of-memory trace).
+func TestEvalRefusesBatchThatCannotFit(t *testing.T) {
+	code, stdout, stderr := runEval("--checkpoint", tinyRun(t), "--batch-size", "100000000")
+	clitest.CheckOneLineError(t, "eval", code, stderr, "batch 100000000", "GB of memory available", "--batch-size")
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing", stdout)
+	}
+}
