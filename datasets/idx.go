@@ -109,7 +109,7 @@ func (d *idxDecoder) decode() (*IDX, error) {
 }
 
 // idxChunk is how much readData allocates ahead of the bytes that have arrived.
-const idxChunk = 1 << 20
+const idxChunk = 64 << 10
 
 // readData reads the size bytes that dims describe. The buffer grows as data arrives, so a
 // header that claims more than the file holds costs no more memory than the file.

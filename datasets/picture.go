@@ -64,6 +64,15 @@ func DecodePicture(name string, r io.Reader, rows, cols int, inv Invert) ([]floa
 // bytes can claim 30000×30000 pixels, which would take gigabytes.
 const MaxPicturePixels = 40_000_000
 
+// A header's size claim is checked against the file's size too, so that decoding memory is
+// bounded by the input: deflate (PNG) packs at most 1032 bytes into one, and a byte holds at
+// most 8 pixels of a 1-bit image; 8192 pixels per byte is generous to every format. Small
+// pictures (up to a megapixel) are never refused this way.
+const (
+	pixelsPerByte  = 8192
+	minClaimPixels = 1 << 20
+)
+
 // decodeBounded decodes a picture after checking the size its header claims.
 func decodeBounded(name string, r io.Reader) (image.Image, error) {
 	data, err := io.ReadAll(r)
@@ -74,9 +83,13 @@ func decodeBounded(name string, r io.Reader) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a PNG, JPEG or GIF image: %v", name, err)
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxPicturePixels {
+	px := int64(cfg.Width) * int64(cfg.Height)
+	if px > MaxPicturePixels {
 		return nil, fmt.Errorf("%s: the image is %d×%d pixels, more than the %d million predict decodes; scale it down first",
 			name, cfg.Width, cfg.Height, MaxPicturePixels/1_000_000)
+	}
+	if px > max(minClaimPixels, pixelsPerByte*int64(len(data))) {
+		return nil, fmt.Errorf("%s: the header claims %d×%d pixels, more than %d bytes of image data can hold", name, cfg.Width, cfg.Height, len(data))
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {

@@ -42,12 +42,13 @@ func TestDecodePictureRefusesBomb(t *testing.T) {
 	}
 }
 
-func TestDecodePictureAtTheLimit(t *testing.T) {
-	// Just under the limit decodes; the claimed size is what is checked, so the truncated
-	// data fails in the decoder with a one-line error, not a refusal by size.
+// TestDecodePictureClaimBeyondData: under the pixel limit, a header may still claim more
+// pixels than its file could hold compressed; that is refused before decoding, so decoding
+// memory stays bounded by the file's size.
+func TestDecodePictureClaimBeyondData(t *testing.T) {
 	_, err := DecodePicture("big.png", bytes.NewReader(pngClaiming(t, 8000, 5000)), 28, 28, InvertAuto)
-	if err == nil || !strings.Contains(err.Error(), "big.png: not a PNG, JPEG or GIF image") {
-		t.Errorf("got error %v, want a decode error", err)
+	if want := "big.png: the header claims 8000×5000 pixels, more than 71 bytes of image data can hold"; err == nil || err.Error() != want {
+		t.Errorf("got error %v, want %q", err, want)
 	}
 	px, err := DecodePicture("one.png", bytes.NewReader(pngClaiming(t, 1, 1)), 28, 28, InvertNever)
 	if err != nil || len(px) != 28*28 {
