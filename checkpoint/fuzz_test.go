@@ -10,7 +10,7 @@ import (
 // memory stays proportional to the file's size, and that whatever it accepts survives an
 // Encode/Decode round trip. Run it for longer with:
 //
-//	go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 10m -parallel 1 ./checkpoint
+//	go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 10m -fuzzminimizetime 5s -parallel 1 ./checkpoint
 func FuzzDecode(f *testing.F) {
 	for _, file := range []*File{
 		{},

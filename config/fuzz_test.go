@@ -12,7 +12,7 @@ import (
 // or accepted without a panic, within memory proportional to its size, and what is accepted
 // writes back to YAML that loads again. Run one for longer with, for example:
 //
-//	go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 10m -parallel 1 ./config
+//	go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 10m -fuzzminimizetime 5s -parallel 1 ./config
 
 // allocatedBy returns the bytes allocated while fn runs.
 func allocatedBy(fn func()) uint64 {

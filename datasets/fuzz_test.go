@@ -19,7 +19,7 @@ import (
 // input (decompressed, for gzip), so that no header or line can claim memory the data
 // does not back. Run one for longer with, for example:
 //
-//	go test -run '^$' -fuzz '^FuzzReadIDX$' -fuzztime 10m -parallel 1 ./datasets
+//	go test -run '^$' -fuzz '^FuzzReadIDX$' -fuzztime 10m -fuzzminimizetime 5s -parallel 1 ./datasets
 
 // allocatedBy returns the bytes allocated while fn runs.
 func allocatedBy(fn func()) uint64 {
