@@ -62,6 +62,8 @@ func newestCheckpoint(dir string) (*experiment.Loaded, error) {
 		return best, nil
 	case firstErr != nil:
 		return nil, fmt.Errorf("no checkpoint of it loads (%v)", firstErr)
+	case !fileExists(filepath.Join(dir, "config.yaml")):
+		return nil, errors.New("it holds no run: no checkpoint and no config.yaml")
 	}
 	return nil, fmt.Errorf("it holds no checkpoint (%s or step-*.safetensors): the run stopped before its first; start it again with --config %s --out %s",
 		filepath.Join(ckptDir, "last.safetensors"), filepath.Join(dir, "config.yaml"), dir)

@@ -95,6 +95,10 @@ func TestResumeWithoutCheckpoint(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--config "+filepath.Join(dir, "config.yaml")+" --out "+dir) {
 		t.Errorf("got %v, want %q and the command that starts it again", err, want)
 	}
+	empty := t.TempDir()
+	if _, err := OpenResume(empty, false); err == nil || !strings.Contains(err.Error(), "cannot resume "+empty+": it holds no run") {
+		t.Errorf("an empty directory: got %v, want it to hold no run", err)
+	}
 	// That command works: a directory without checkpoints is not a run yet.
 	cfg := tinyConfig(t, "train.epochs=1")
 	if _, err := Run(context.Background(), Options{Config: cfg, OutDir: dir, MaxSteps: 1}); err != nil {

@@ -215,7 +215,8 @@ func TestKill9LeavesResumableRun(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	for _, task := range killTasks {
 		t.Run(task.name, func(t *testing.T) {
-			args := killArgs(task.config, task.epochs)
+			// More kills need a longer run for them to land in: more epochs.
+			args := killArgs(task.config, task.epochs*((kills+1)/2))
 			// The run that is never killed, and checkpoints less often, is the reference.
 			ref := filepath.Join(t.TempDir(), "ref")
 			if code, _, stderr := runTrain(append(slices.Clone(args), "--out", ref)...); code != 0 {
