@@ -1,12 +1,16 @@
 package checkpoint
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
 
-// FuzzDecode checks that Decode never panics, that its errors name the file, and that
-// whatever it accepts survives an Encode/Decode round trip.
+// FuzzDecode checks that Decode never panics, that its errors name the file, that its
+// memory stays proportional to the file's size, and that whatever it accepts survives an
+// Encode/Decode round trip. Run it for longer with:
+//
+//	go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 10m -fuzzminimizetime 5s -parallel 1 ./checkpoint
 func FuzzDecode(f *testing.F) {
 	for _, file := range []*File{
 		{},
@@ -25,7 +29,17 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add(rawFile(`{"i":{"dtype":"I32","shape":[1],"data_offsets":[0,4]},"u":{"dtype":"U8","shape":[1],"data_offsets":[4,5]}}`, make([]byte, 5)))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, err := Decode("fuzz", b)
+		var got *File
+		var err error
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		got, err = Decode("fuzz", b)
+		runtime.ReadMemStats(&after)
+		// Tensors are copied out of b, and the JSON header decodes into a few times its size:
+		// no header can claim memory that the file's bytes do not back.
+		if alloc, limit := after.TotalAlloc-before.TotalAlloc, 64*uint64(len(b))+1<<20; alloc > limit {
+			t.Fatalf("decoding %d bytes allocated %d, more than %d", len(b), alloc, limit)
+		}
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "checkpoint fuzz: ") {
 				t.Fatalf("error %q does not name the file", err)

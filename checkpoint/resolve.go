@@ -59,7 +59,7 @@ func Prune(dir string, keep int) error {
 	if keep <= 0 {
 		return nil
 	}
-	steps, err := stepFiles(dir)
+	steps, err := StepFiles(dir)
 	if err != nil {
 		return err
 	}
@@ -72,8 +72,8 @@ func Prune(dir string, keep int) error {
 	return nil
 }
 
-// stepFiles returns the names of the step checkpoints in dir, oldest first.
-func stepFiles(dir string) ([]string, error) {
+// StepFiles returns the names of the step checkpoints in dir, oldest first.
+func StepFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: cannot list step files: %w", dir, pathErr(err))

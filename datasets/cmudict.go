@@ -61,6 +61,11 @@ func LoadCMUdict(path string) ([]Pair, error) {
 		defer f.Close()
 		name, r = path, f
 	}
+	return readCMUdict(name, r)
+}
+
+// readCMUdict parses a dictionary, gzipped or not, from r; name is for error messages.
+func readCMUdict(name string, r io.Reader) ([]Pair, error) {
 	r, err := maybeGunzip(name, r)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package datasets
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -39,18 +40,26 @@ func LoadDeEn(path string, maxLen int) ([]Pair, error) {
 		return nil, fmt.Errorf("datasets: %s: %w", path, unwrapPath(err))
 	}
 	defer f.Close()
+	return readDing(path, f, maxLen)
+}
 
+// readDing parses the dictionary lines of r as LoadDeEn describes; name is for error messages.
+func readDing(name string, r io.Reader, maxLen int) ([]Pair, error) {
 	var pairs []Pair
 	seen := map[string]bool{} // key + "\t" + target, to drop repeats
-	err = eachLine(path, f, func(line string) error {
+	err := eachLine(name, r, func(line string) error {
 		german, english, err := splitDingLine(line)
 		if err != nil || german == nil {
 			return err
 		}
 		for i := range german {
-			for _, src := range dingPhrases(german[i], maxLen) {
+			srcs, tgts := dingPhrases(german[i], maxLen), dingPhrases(english[i], maxLen)
+			if len(srcs)*len(tgts) > maxDingPairs {
+				continue // not a dictionary entry: the largest in the dictionary makes 735
+			}
+			for _, src := range srcs {
 				key := strings.Join(src, " ")
-				for _, tgt := range dingPhrases(english[i], maxLen) {
+				for _, tgt := range tgts {
 					if id := key + "\t" + strings.Join(tgt, " "); !seen[id] {
 						seen[id] = true
 						pairs = append(pairs, Pair{Key: key, Source: src, Target: tgt})
@@ -62,6 +71,10 @@ func LoadDeEn(path string, maxLen int) ([]Pair, error) {
 	})
 	return pairs, err
 }
+
+// maxDingPairs bounds the synonym pairs of one sub-entry, which grow as the product of its
+// two sides: a line of thousands of synonyms would otherwise make millions of pairs.
+const maxDingPairs = 1024
 
 // splitDingLine returns the aligned sub-entries of "German :: English"; both are nil for a
 // comment, a blank line or a line whose sides do not align.

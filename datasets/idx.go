@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 // IDX is a decoded IDX file (the format of MNIST): a shape and its unsigned-byte values, row-major.
@@ -93,8 +94,8 @@ func (d *idxDecoder) decode() (*IDX, error) {
 		size *= dims[i]
 	}
 
-	data := make([]byte, size)
-	if err := d.readFull(data, fmt.Sprintf("data for shape %v", dims)); err != nil {
+	data, err := d.readData(size, dims)
+	if err != nil {
 		return nil, err
 	}
 	extra, err := io.Copy(io.Discard, d.src) // also makes gzip verify its checksum
@@ -105,6 +106,29 @@ func (d *idxDecoder) decode() (*IDX, error) {
 		return nil, idxErrorf(d.name, "trailing bytes after the %d bytes of data for shape %v (%d extra)", size, dims, extra)
 	}
 	return &IDX{Dims: dims, Data: data}, nil
+}
+
+// idxChunk is how much readData allocates ahead of the bytes that have arrived.
+const idxChunk = 64 << 10
+
+// readData reads the size bytes that dims describe. The buffer grows as data arrives, so a
+// header that claims more than the file holds costs no more memory than the file.
+func (d *idxDecoder) readData(size int, dims []int) ([]byte, error) {
+	data := make([]byte, 0, min(size, idxChunk))
+	for len(data) < size {
+		if len(data) == cap(data) {
+			data = slices.Grow(data, min(cap(data), size-len(data))) // doubles, never past size
+		}
+		n, err := d.src.Read(data[len(data):min(cap(data), size)])
+		data = data[:len(data)+n]
+		if err == io.EOF && len(data) < size {
+			return nil, idxErrorf(d.name, "truncated: want %d bytes of data for shape %v, got %d", size, dims, len(data))
+		}
+		if err != nil && err != io.EOF {
+			return nil, d.readError(err)
+		}
+	}
+	return data, nil
 }
 
 // readFull fills buf, describing a short read as truncation of what.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -140,5 +141,28 @@ func TestOpenIDX(t *testing.T) {
 	_, err = OpenIDX(missing)
 	if err == nil || !strings.Contains(err.Error(), missing) || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("OpenIDX(missing) error = %v, want a not-exist error naming %s", err, missing)
+	}
+}
+
+// TestReadIDXHeaderClaimsMoreThanFile: a header may claim up to 2 GB; the reader must not
+// allocate it before the data arrives (a 15-byte file used to cost 2 GB of heap).
+func TestReadIDXHeaderClaimsMoreThanFile(t *testing.T) {
+	raw := encodeIDX([]int{65536, 32768}, []byte{1, 2, 3})
+	for _, form := range []struct {
+		name string
+		b    []byte
+	}{{"raw", raw}, {"gzip", gzipBytes(t, raw)}} {
+		t.Run(form.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := ReadIDX("claim.idx", bytes.NewReader(form.b))
+			runtime.ReadMemStats(&after)
+			if err == nil || !strings.Contains(err.Error(), "truncated: want 2147483648 bytes of data for shape [65536 32768], got 3") {
+				t.Errorf("got error %v, want truncation after 3 bytes", err)
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
+				t.Errorf("reading a %d-byte file allocated %d bytes, want under 8 MB", len(form.b), got)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -161,12 +162,12 @@ type charSplits struct {
 	task *charTask
 }
 
-func (e *charSplits) Evaluate(split string, _ EvalOptions) (Metrics, error) {
+func (e *charSplits) Evaluate(ctx context.Context, split string, _ EvalOptions) (Metrics, error) {
 	ids, err := pickSplit(split, e.task.train, e.task.val, e.task.test)
 	if err != nil {
 		return Metrics{}, err
 	}
-	return e.LMEvaluator.Evaluate(split, ids)
+	return e.LMEvaluator.Evaluate(ctx, split, ids)
 }
 
 // LMEvaluator runs a language model's evaluation graph.
@@ -207,8 +208,8 @@ func (e *LMEvaluator) run() ([]float32, error) {
 
 // Evaluate computes the mean cross-entropy per predicted token of ids, its perplexity and
 // bits per character, and next-token accuracy. The text is read as parallel streams, each
-// starting from a zero state.
-func (e *LMEvaluator) Evaluate(split string, ids []int) (Metrics, error) {
+// starting from a zero state. It stops when ctx is done.
+func (e *LMEvaluator) Evaluate(ctx context.Context, split string, ids []int) (Metrics, error) {
 	m := Metrics{Split: split}
 	if len(ids) < 2 {
 		return m, fmt.Errorf("split %s has %d tokens, too few to evaluate a language model", split, len(ids))
@@ -223,6 +224,9 @@ func (e *LMEvaluator) Evaluate(split string, ids []int) (Metrics, error) {
 	var n, correct int
 	pos, next := make([]int, 0, len(x)), make([]int, 0, len(x))
 	for k := 0; k < s.chunks(); k++ {
+		if err := interrupted(ctx, k, s.chunks(), "chunks"); err != nil {
+			return m, err
+		}
 		pos, next = pos[:0], next[:0]
 		s.fill(ids, k, x, func(p, nx int) { pos, next = append(pos, p), append(next, nx) })
 		logits, err := e.run()

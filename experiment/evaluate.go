@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -61,18 +62,18 @@ func (e *ClassifierEvaluator) Logits() ([]float32, error) {
 }
 
 // EvaluateImages computes loss, accuracy and the confusion matrix of an image classifier on im.
-func (e *ClassifierEvaluator) EvaluateImages(split string, im *datasets.Images, norm datasets.Normalization) (Metrics, error) {
+func (e *ClassifierEvaluator) EvaluateImages(ctx context.Context, split string, im *datasets.Images, norm datasets.Normalization) (Metrics, error) {
 	per := len(e.x) / e.batch
 	fill := func(idx []int) {
 		im.FillNCHW(e.x[:len(idx)*per], idx, norm)
 		clear(e.x[len(idx)*per:]) // padding rows of a short last batch
 	}
-	return e.Evaluate(split, im.N, len(im.Classes), fill, func(i int) int { return int(im.Labels[i]) })
+	return e.Evaluate(ctx, split, im.N, len(im.Classes), fill, func(i int) int { return int(im.Labels[i]) })
 }
 
 // Evaluate computes loss, accuracy and the confusion matrix over examples 0..n-1, which fill
-// writes into the input buffers a batch at a time.
-func (e *ClassifierEvaluator) Evaluate(split string, n, classes int, fill func(idx []int), label func(i int) int) (Metrics, error) {
+// writes into the input buffers a batch at a time, until ctx is done.
+func (e *ClassifierEvaluator) Evaluate(ctx context.Context, split string, n, classes int, fill func(idx []int), label func(i int) int) (Metrics, error) {
 	m := Metrics{Split: split, Examples: n, Confusion: make([][]int, classes)}
 	for i := range m.Confusion {
 		m.Confusion[i] = make([]int, classes)
@@ -80,6 +81,9 @@ func (e *ClassifierEvaluator) Evaluate(split string, n, classes int, fill func(i
 	idx := make([]int, 0, e.batch)
 	var correct int
 	for start := 0; start < n; start += e.batch {
+		if err := interrupted(ctx, start, n, "examples"); err != nil {
+			return m, err
+		}
 		idx = idx[:0]
 		for i := start; i < min(start+e.batch, n); i++ {
 			idx = append(idx, i)

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -50,38 +51,75 @@ func OpenGenerator(path string) (*Generator, *Loaded, error) {
 // Close releases the graph.
 func (g *Generator) Close() error { return g.ev.Close() }
 
-// Continue feeds prompt (characters never seen in training read as <unk>; an empty prompt
-// reads as a line break) and returns the o.Length characters the model writes after it.
-func (g *Generator) Continue(prompt string, o GenerateOptions) (string, error) {
+// MaxGenerateLength bounds GenerateOptions.Length, so that a slip such as 1e9 is refused
+// rather than run for days (the tests' 16-unit model writes 100,000 characters in 7 s).
+const MaxGenerateLength = 100_000
+
+// Continue feeds prompt and returns the o.Length characters the model writes after it; see
+// Stream.
+func (g *Generator) Continue(ctx context.Context, prompt string, o GenerateOptions) (string, error) {
+	var out strings.Builder
+	err := g.Stream(ctx, prompt, o, func(s string) error {
+		out.WriteString(s)
+		return nil
+	})
+	return out.String(), err
+}
+
+// Stream feeds prompt (characters never seen in training read as <unk>; an empty prompt
+// reads as a line break) and passes each of the o.Length characters the model writes after
+// it to emit as it is produced. It stops when ctx is done or emit fails.
+func (g *Generator) Stream(ctx context.Context, prompt string, o GenerateOptions, emit func(string) error) error {
 	if o.Length < 0 || o.Temperature < 0 || o.TopK < 0 || math.IsNaN(o.Temperature) {
-		return "", fmt.Errorf("length, temperature and top-k must not be negative")
+		return fmt.Errorf("length, temperature and top-k must not be negative")
+	}
+	if o.Length > MaxGenerateLength {
+		return fmt.Errorf("length %d is more than the %d characters a generation may have", o.Length, MaxGenerateLength)
 	}
 	if prompt == "" {
 		prompt = "\n"
 	}
+	logits, err := g.feed(ctx, prompt)
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
+	x := g.ev.lm.Input.Value().Data().([]float32)
+	for i := 0; i < o.Length; i++ {
+		if err := interrupted(ctx, i, o.Length, "characters"); err != nil {
+			return err
+		}
+		id := sampleToken(logits, o, rng)
+		if err := emit(g.vocab.Token(id)); err != nil {
+			return err
+		}
+		x[0] = float32(id)
+		if logits, err = g.ev.run(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// feed runs the model over prompt from a zero state and returns the logits after it.
+func (g *Generator) feed(ctx context.Context, prompt string) ([]float32, error) {
 	for _, st := range g.ev.lm.Scope.States() {
 		st.Reset()
 	}
 	x := g.ev.lm.Input.Value().Data().([]float32)
 	var logits []float32
 	var err error
-	for _, r := range prompt {
+	runes := []rune(prompt)
+	for i, r := range runes {
+		if err := interrupted(ctx, i, len(runes), "prompt characters"); err != nil {
+			return nil, err
+		}
 		x[0] = float32(g.vocab.ID(string(r)))
 		if logits, err = g.ev.run(); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
-	var out strings.Builder
-	for i := 0; i < o.Length; i++ {
-		id := sampleToken(logits, o, rng)
-		out.WriteString(g.vocab.Token(id))
-		x[0] = float32(id)
-		if logits, err = g.ev.run(); err != nil {
-			return "", err
-		}
-	}
-	return out.String(), nil
+	return logits, nil
 }
 
 // sampleToken draws the next id from softmax(logits/temperature) restricted to the top k,

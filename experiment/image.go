@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gorgonet/gorgonet/graphs"
@@ -135,12 +136,12 @@ type imageSplits struct {
 	data *ImageData
 }
 
-func (e *imageSplits) Evaluate(split string, _ EvalOptions) (Metrics, error) {
+func (e *imageSplits) Evaluate(ctx context.Context, split string, _ EvalOptions) (Metrics, error) {
 	im, err := e.data.Split(split)
 	if err != nil {
 		return Metrics{}, err
 	}
-	return e.EvaluateImages(split, im, e.data.Info.Norm)
+	return e.EvaluateImages(ctx, split, im, e.data.Info.Norm)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -307,27 +308,30 @@ func (e *pairEvaluator) Params() []*graphs.Param { return e.m.Params() }
 
 func (e *pairEvaluator) Close() error { return e.vm.Close() }
 
-func (e *pairEvaluator) Evaluate(split string, o EvalOptions) (Metrics, error) {
+func (e *pairEvaluator) Evaluate(ctx context.Context, split string, o EvalOptions) (Metrics, error) {
 	data, err := pickSplit(split, e.task.train, e.task.val, e.task.test)
 	if err != nil {
 		return Metrics{}, err
 	}
-	m, err := e.teacherForced(split, data)
+	m, err := e.teacherForced(ctx, split, data)
 	if err != nil || !o.Decode {
 		return m, err
 	}
-	return m, e.decode(&m, data, o)
+	return m, e.decode(ctx, &m, data, o)
 }
 
 // teacherForced computes the mean cross-entropy per target token (<eos> included) and the
 // share of target tokens predicted right given the true prefix.
-func (e *pairEvaluator) teacherForced(split string, data []EncodedPair) (Metrics, error) {
+func (e *pairEvaluator) teacherForced(ctx context.Context, split string, data []EncodedPair) (Metrics, error) {
 	m := Metrics{Split: split, Examples: len(data)}
 	v, t := e.task.tc.TargetVocab, e.task.tc.TargetLen
 	var nll float64
 	var n, correct int
 	idx := make([]int, 0, e.batch)
 	for start := 0; start < len(data); start += e.batch {
+		if err := interrupted(ctx, start, len(data), "examples"); err != nil {
+			return m, err
+		}
 		idx = idx[:0]
 		for i := start; i < min(start+e.batch, len(data)); i++ {
 			idx = append(idx, i)
@@ -363,7 +367,7 @@ func (e *pairEvaluator) teacherForced(split string, data []EncodedPair) (Metrics
 
 // decode translates every distinct source of data and scores the outputs against all the
 // references of its key.
-func (e *pairEvaluator) decode(m *Metrics, data []EncodedPair, o EvalOptions) error {
+func (e *pairEvaluator) decode(ctx context.Context, m *Metrics, data []EncodedPair, o EvalOptions) error {
 	beam := e.task.cfg.Decode.Beam
 	if o.Beam > 0 {
 		beam = o.Beam
@@ -380,6 +384,9 @@ func (e *pairEvaluator) decode(m *Metrics, data []EncodedPair, o EvalOptions) er
 	keys, srcs, refs := groupByKey(data)
 	hyps := make([][]int, 0, len(keys))
 	for start := 0; start < len(srcs); start += e.batch {
+		if err := interrupted(ctx, start, len(srcs), "decoded sources"); err != nil {
+			return err
+		}
 		out, err := tr.Translate(srcs[start:min(start+e.batch, len(srcs))], alpha)
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -41,7 +42,8 @@ type Trainer struct {
 
 // Evaluator computes a model's metrics on a split of its task's data.
 type Evaluator interface {
-	Evaluate(split string, o EvalOptions) (Metrics, error)
+	// Evaluate stops with an error wrapping ctx.Err() when ctx is done.
+	Evaluate(ctx context.Context, split string, o EvalOptions) (Metrics, error)
 	Params() []*graphs.Param
 	Close() error
 }
@@ -144,6 +146,14 @@ func checkSaved(saved *DataInfo, got DataInfo, name string) error {
 		return fmt.Errorf("data %q has %d classes of %v inputs; the model expects %d classes of %v", name, len(got.Classes), got.Input, len(saved.Classes), saved.Input)
 	}
 	return nil
+}
+
+// interrupted is the error of work that stopped because ctx is done, nil while it is not.
+func interrupted(ctx context.Context, done, total int, what string) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	return fmt.Errorf("stopped after %d of %d %s: %w", done, total, what, ctx.Err())
 }
 
 // pickSplit returns the split called name among a task's three.

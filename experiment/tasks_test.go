@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"math"
 	"path/filepath"
 	"slices"
@@ -285,13 +286,13 @@ func TestGeneratorContinue(t *testing.T) {
 	}
 	defer g.Close()
 	for _, o := range []GenerateOptions{{Length: -1}, {Temperature: -0.5}, {TopK: -2}, {Temperature: math.NaN()}} {
-		if _, err := g.Continue("a", o); err == nil {
+		if _, err := g.Continue(context.Background(), "a", o); err == nil {
 			t.Errorf("%+v: no error, want negative options refused", o)
 		}
 	}
 	cont := func(prompt string, o GenerateOptions) string {
 		t.Helper()
-		s, err := g.Continue(prompt, o)
+		s, err := g.Continue(context.Background(), prompt, o)
 		if err != nil {
 			t.Fatal(err)
 		}

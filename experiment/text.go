@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gorgonet/gorgonet/config"
@@ -147,7 +148,7 @@ type textSplits struct {
 	task *textTask
 }
 
-func (e *textSplits) Evaluate(split string, _ EvalOptions) (Metrics, error) {
+func (e *textSplits) Evaluate(ctx context.Context, split string, _ EvalOptions) (Metrics, error) {
 	data, err := e.task.split(split)
 	if err != nil {
 		return Metrics{}, err
@@ -160,7 +161,7 @@ func (e *textSplits) Evaluate(split string, _ EvalOptions) (Metrics, error) {
 		}
 		FillSentences(e.Input(), e.Mask(), rows, e.task.info.MaxLen)
 	}
-	return e.ClassifierEvaluator.Evaluate(split, len(data), len(e.task.info.Classes), fill, func(i int) int { return data[i].Label })
+	return e.ClassifierEvaluator.Evaluate(ctx, split, len(data), len(e.task.info.Classes), fill, func(i int) int { return data[i].Label })
 }
 
 // OpenClassifier loads a classifier's checkpoint (images or text) for predictions on new

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -80,7 +81,8 @@ func TargetText(info DataInfo, toks []string) string {
 
 // Convert decodes every input. An input without tokens gives an empty output; characters or
 // words never seen in training read as <unk>; inputs longer than the model's max_len are cut.
-func (t *Translator) Convert(inputs []string) ([]Conversion, error) {
+// It stops when ctx is done.
+func (t *Translator) Convert(ctx context.Context, inputs []string) ([]Conversion, error) {
 	out := make([]Conversion, len(inputs))
 	var srcs [][]int
 	var at []int
@@ -94,6 +96,9 @@ func (t *Translator) Convert(inputs []string) ([]Conversion, error) {
 		srcs, at = append(srcs, EncodeSource(t.info.Vocab, toks, t.info.MaxLen)), append(at, i)
 	}
 	for start := 0; start < len(srcs); start += t.tr.Batch() {
+		if err := interrupted(ctx, start, len(srcs), "inputs"); err != nil {
+			return nil, err
+		}
 		end := min(start+t.tr.Batch(), len(srcs))
 		hyps, err := t.tr.Translate(srcs[start:end], t.alpha)
 		if err != nil {

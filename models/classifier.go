@@ -27,15 +27,23 @@ type Spec struct {
 	Example []int
 	Masked  bool
 	Classes int
+	// Name and size name the network in the memory check made before building it; a Spec
+	// without a size is not checked.
+	Name string
+	size footprint
 }
 
 // CNNSpec is the Spec of a CNN classifier.
 func CNNSpec(c CNNConfig) Spec {
-	return Spec{Build: func(s *graphs.Scope, x, _ *G.Node) *G.Node { return CNN(s, x, c) }, Example: c.Input[:], Classes: c.Classes}
+	return Spec{Build: func(s *graphs.Scope, x, _ *G.Node) *G.Node { return CNN(s, x, c) }, Example: c.Input[:], Classes: c.Classes,
+		Name: "cnn", size: c.footprint()}
 }
 
 // BuildClassifier builds the classification graph of spec.
 func BuildClassifier(spec Spec, o BuildOptions) (*Classifier, error) {
+	if err := checkMemory(spec.Name, spec.size, o); err != nil {
+		return nil, err
+	}
 	c := &Classifier{}
 	g, err := build(o, func(s *graphs.Scope) *G.Node {
 		c.Input = s.Input("input", append([]int{o.Batch}, spec.Example...)...)

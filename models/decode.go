@@ -41,6 +41,12 @@ func NewTranslator(c TransformerConfig, params []*graphs.Param, batch, beam int)
 	if batch < 1 {
 		return nil, fmt.Errorf("batch must be at least 1, got %d", batch)
 	}
+	if float64(batch)*float64(beam) > float64(MemoryLimit()) { // batch*beam would overflow int
+		return nil, &TooBigError{Graph: "beam search", Batch: batch, Need: float64(batch) * float64(beam), Limit: float64(MemoryLimit())}
+	}
+	if err := checkMemory("transformer decoder", c.footprint(), BuildOptions{Batch: batch * beam}); err != nil {
+		return nil, err
+	}
 	enc, err := BuildEncoder(c, BuildOptions{Batch: batch, Shared: params})
 	if err != nil {
 		return nil, err

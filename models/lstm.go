@@ -65,7 +65,7 @@ func LSTMSpec(c LSTMConfig) Spec {
 		h = graphs.Dropout(s.Sub("fc"), h, c.Dropout)
 		return graphs.Linear(s.Sub("fc"), h, c.Classes) // (B, classes)
 	}
-	return Spec{Build: build, Example: example, Masked: c.Vocab > 0, Classes: c.Classes}
+	return Spec{Build: build, Example: example, Masked: c.Vocab > 0, Classes: c.Classes, Name: "lstm", size: c.footprint(false)}
 }
 
 // LanguageModel is a built character or word language model: embedding → LSTM → fc over the
@@ -80,6 +80,9 @@ type LanguageModel struct {
 
 // BuildLanguageModel builds the language model c describes (Classes = Vocab).
 func BuildLanguageModel(c LSTMConfig, o BuildOptions) (*LanguageModel, error) {
+	if err := checkMemory("language model", c.footprint(true), o); err != nil {
+		return nil, err
+	}
 	lm := &LanguageModel{}
 	g, err := build(o, func(s *graphs.Scope) *G.Node {
 		lm.Input = s.Input("input", o.Batch, c.Steps)

@@ -84,6 +84,9 @@ type Seq2Seq struct {
 
 // BuildSeq2Seq builds the teacher-forced graph of c; training graphs also have the loss.
 func BuildSeq2Seq(c TransformerConfig, o BuildOptions) (*Seq2Seq, error) {
+	if err := checkMemory("transformer", c.footprint(), o); err != nil {
+		return nil, err
+	}
 	m := &Seq2Seq{}
 	g, err := build(o, func(s *graphs.Scope) *G.Node {
 		m.Source = s.Input("source", o.Batch, c.SourceLen)
@@ -113,6 +116,9 @@ type EncoderGraph struct {
 
 // BuildEncoder builds the encoder of c on shared parameter values.
 func BuildEncoder(c TransformerConfig, o BuildOptions) (*EncoderGraph, error) {
+	if err := checkMemory("transformer encoder", c.footprint(), o); err != nil {
+		return nil, err
+	}
 	e := &EncoderGraph{}
 	g, err := build(o, func(s *graphs.Scope) *G.Node {
 		e.Source = s.Input("source", o.Batch, c.SourceLen)
@@ -137,6 +143,9 @@ type DecoderGraph struct {
 
 // BuildDecoder builds the decoder of c on shared parameter values.
 func BuildDecoder(c TransformerConfig, o BuildOptions) (*DecoderGraph, error) {
+	if err := checkMemory("transformer decoder", c.footprint(), o); err != nil {
+		return nil, err
+	}
 	d := &DecoderGraph{}
 	g, err := build(o, func(s *graphs.Scope) *G.Node {
 		d.Memory = s.Input("memory", o.Batch, c.SourceLen, c.Layer.Dim)
@@ -161,5 +170,5 @@ func TransformerSpec(c TransformerConfig) Spec {
 		h = graphs.Encoder(s.Sub("enc"), h, c.EncoderLayers, c.Layer, mask, false) // (B, S, d)
 		return graphs.Linear(s.Sub("fc"), graphs.MeanPool(h, mask), c.Classes)
 	}
-	return Spec{Build: build, Example: []int{c.SourceLen}, Masked: true, Classes: c.Classes}
+	return Spec{Build: build, Example: []int{c.SourceLen}, Masked: true, Classes: c.Classes, Name: "transformer", size: c.footprint()}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/optim"
 )
 
@@ -80,6 +81,10 @@ func setup(o Options) (*run, error) {
 	}
 	r.task = task
 	if err := r.build(); err != nil {
+		var tooBig *models.TooBigError
+		if errors.As(err, &tooBig) {
+			return nil, fmt.Errorf("%w; lower train.batch_size, train.eval_batch_size or the model.%s sizes", err, r.cfg.Model.Kind)
+		}
 		return nil, err
 	}
 	if o.Resume != nil {
@@ -94,7 +99,8 @@ func setup(o Options) (*run, error) {
 	if err := writeConfig(o.OutDir, r.cfg); err != nil {
 		return nil, err
 	}
-	if r.metrics, err = openMetrics(filepath.Join(o.OutDir, "metrics.jsonl")); err != nil {
+	// A new run over a directory without checkpoints starts metrics.jsonl afresh.
+	if r.metrics, err = openMetrics(filepath.Join(o.OutDir, "metrics.jsonl"), o.Resume == nil); err != nil {
 		return nil, err
 	}
 	r.progress = newProgress(o.Log, o.Terminal, r.cfg.Train.LogEvery)
@@ -179,8 +185,8 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			sr, err := r.stepper.StepOn(graph, func() error { return r.trainer.Fill(batch) })
 			if errors.Is(err, ErrNonFinite) {
 				r.progress.finish()
-				return nil, fmt.Errorf("loss became %v at step %d (epoch %d); stopped without updating, the last good checkpoint is %s (try a lower train.optimizer.lr or train.clip_norm)",
-					sr.Loss, r.prog.Step+1, r.prog.Epoch+1, filepath.Join(r.ckptDir, "last.safetensors"))
+				return nil, fmt.Errorf("loss became %v at step %d (epoch %d); stopped without updating, %s (try a lower train.optimizer.lr or train.clip_norm)",
+					sr.Loss, r.prog.Step+1, r.prog.Epoch+1, r.lastGood())
 			}
 			if err != nil {
 				return nil, err
@@ -198,7 +204,11 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			}
 		}
 		r.progress.finish()
-		stop, err := r.endEpoch(res)
+		stop, err := r.endEpoch(ctx, res)
+		if err != nil && ctx.Err() != nil {
+			// Interrupted during validation: the checkpoint resumes at this epoch's end.
+			return r.stopped(res, "interrupted")
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -214,13 +224,13 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 
 // endEpoch evaluates on the validation split, logs, keeps the best checkpoint and decides on
 // early stopping.
-func (r *run) endEpoch(res *Result) (stop bool, err error) {
+func (r *run) endEpoch(ctx context.Context, res *Result) (stop bool, err error) {
 	epoch := r.prog.Epoch + 1
 	next := r.prog
 	next.Epoch, next.Batch = epoch, 0 // a checkpoint from here resumes at the next epoch
 	improved := true
 	if _, nval := r.task.Sizes(); nval > 0 {
-		m, err := r.eval.Evaluate("val", experiment.EvalOptions{})
+		m, err := r.eval.Evaluate(ctx, "val", experiment.EvalOptions{})
 		if err != nil {
 			return false, err
 		}
@@ -242,14 +252,17 @@ func (r *run) endEpoch(res *Result) (stop bool, err error) {
 	}
 	saved := r.prog
 	r.prog = next
+	// best before last: a crash between the two leaves last at the previous epoch, so a
+	// resume redoes this epoch and writes both again; never a last ahead of its best.
+	if improved {
+		if err := r.save("best.safetensors"); err != nil {
+			r.prog = saved
+			return false, err
+		}
+	}
 	if err := r.save("last.safetensors"); err != nil {
 		r.prog = saved
 		return false, err
-	}
-	if improved {
-		if err := r.save("best.safetensors"); err != nil {
-			return false, err
-		}
 	}
 	// The loop's own increment moves to the next epoch; undo the one made here for saving.
 	r.prog.Epoch, r.prog.Batch = saved.Epoch, saved.Batch
@@ -267,6 +280,11 @@ func mark(improved bool) string {
 // stop writes a checkpoint for resuming and ends the run early.
 func (r *run) stop(res *Result, why string) (*Result, error) {
 	r.progress.finish()
+	return r.stopped(res, why)
+}
+
+// stopped is stop once the progress display is finished.
+func (r *run) stopped(res *Result, why string) (*Result, error) {
 	if err := r.save("last.safetensors"); err != nil {
 		return nil, err
 	}
@@ -293,17 +311,33 @@ func (r *run) save(name string) error {
 	opt, rng := r.stepper.State()
 	p := r.prog
 	p.RNG = rng
-	return experiment.Save(filepath.Join(r.ckptDir, name), experiment.Snapshot{
+	return saveSnapshot(filepath.Join(r.ckptDir, name), experiment.Snapshot{
 		Config: r.cfg, Info: r.task.Info(), Progress: p, Params: r.stepper.Params(), Optimizer: opt,
 		States: r.trainer.Graph.Scope.States(),
 	})
 }
 
-// checkDir refuses to start a new run over an existing one.
+// lastGood says which checkpoint a run that stops now can go back to.
+func (r *run) lastGood() string {
+	last := filepath.Join(r.ckptDir, "last.safetensors")
+	if fileExists(last) {
+		return "the last good checkpoint is " + last
+	}
+	return "no checkpoint was written yet"
+}
+
+// saveSnapshot writes a checkpoint; tests replace it to fail a chosen write, as a crash would.
+var saveSnapshot = experiment.Save
+
+// checkDir refuses to start a new run over an existing one: any checkpoint in its
+// checkpoints/ (last, best or a step) makes it a run.
 func checkDir(o Options) error {
-	last := filepath.Join(o.OutDir, "checkpoints", "last.safetensors")
-	if _, err := os.Stat(last); err == nil && o.Resume == nil {
-		return fmt.Errorf("%s already holds a run; continue it with --resume %s or choose another --out", o.OutDir, o.OutDir)
+	if o.Resume != nil {
+		return nil
+	}
+	found, _ := filepath.Glob(filepath.Join(o.OutDir, "checkpoints", "*.safetensors"))
+	if len(found) > 0 {
+		return fmt.Errorf("%s already holds a run (%s); continue it with --resume %s or choose another --out", o.OutDir, filepath.Base(found[0]), o.OutDir)
 	}
 	return nil
 }

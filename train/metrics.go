@@ -13,8 +13,13 @@ type metricsLog struct {
 	enc *json.Encoder
 }
 
-func openMetrics(path string) (*metricsLog, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+// openMetrics opens the log at path for appending, emptied first when fresh.
+func openMetrics(path string, fresh bool) (*metricsLog, error) {
+	flags := os.O_CREATE | os.O_APPEND | os.O_WRONLY
+	if fresh {
+		flags |= os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"testing"
 
 	"github.com/gorgonet/gorgonet/datasets"
@@ -38,7 +39,7 @@ func TestStepperLearns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ev.Close()
-	before, err := ev.EvaluateImages("train", im, datasets.MNISTNorm)
+	before, err := ev.EvaluateImages(context.Background(), "train", im, datasets.MNISTNorm)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestStepperLearns(t *testing.T) {
 		}
 		last = r.Loss
 	}
-	after, err := ev.EvaluateImages("train", im, datasets.MNISTNorm)
+	after, err := ev.EvaluateImages(context.Background(), "train", im, datasets.MNISTNorm)
 	if err != nil {
 		t.Fatal(err)
 	}

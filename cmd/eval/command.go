@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
 	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/models"
 )
 
 type options struct {
@@ -55,7 +58,7 @@ Shell completion: eval completion bash|zsh|fish|powershell`,
 			if !cmd.Flags().Changed("length-penalty") {
 				o.lengthPenalty = nil
 			}
-			return o.run(cmd.OutOrStdout())
+			return o.run(cmd.Context(), cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -80,7 +83,7 @@ type report struct {
 	Classes []string `json:"classes,omitempty"`
 }
 
-func (o *options) run(w io.Writer) error {
+func (o *options) run(ctx context.Context, w io.Writer) error {
 	switch o.split {
 	case "test", "val", "train":
 	default:
@@ -101,11 +104,15 @@ func (o *options) run(w io.Writer) error {
 		return err
 	}
 	m, err := experiment.OpenModel(path, o.dataPath, o.batch)
+	var tooBig *models.TooBigError
+	if errors.As(err, &tooBig) {
+		return fmt.Errorf("%w; use a smaller --batch-size (the default is the run's train.eval_batch_size)", err)
+	}
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	metrics, err := m.Evaluate(o.split, experiment.EvalOptions{Decode: true, Samples: o.samples, Beam: o.beam, LengthPenalty: o.lengthPenalty})
+	metrics, err := m.Evaluate(ctx, o.split, experiment.EvalOptions{Decode: true, Samples: o.samples, Beam: o.beam, LengthPenalty: o.lengthPenalty})
 	if err != nil {
 		return err
 	}

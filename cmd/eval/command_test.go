@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"math"
@@ -404,5 +405,35 @@ func TestEvalHelpAndCompletion(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEvalStopsOnInterrupt: eval watches its context, so Ctrl-C or SIGTERM (which cancel it
+// in cli.Main) stop the evaluation before its first batch, with status 130 and one line.
+func TestEvalStopsOnInterrupt(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errOut bytes.Buffer
+	cmd := newCommand()
+	cmd.SetOut(&out)
+	code := cli.Run(ctx, cmd, []string{"--checkpoint", tinyRun(t), "--split", "val"}, &errOut)
+	if code != cli.ExitInterrupted {
+		t.Errorf("exit status %d, want %d; stderr %q", code, cli.ExitInterrupted, errOut.String())
+	}
+	if got, want := errOut.String(), "eval: stopped after 0 of 1200 examples (interrupted by a signal)\n"; got != want {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout %q, want nothing", out.String())
+	}
+}
+
+// TestEvalRefusesBatchThatCannotFit: a --batch-size whose graph cannot fit is refused in
+// one line (it used to end in Go's out-of-memory trace).
+func TestEvalRefusesBatchThatCannotFit(t *testing.T) {
+	code, stdout, stderr := runEval("--checkpoint", tinyRun(t), "--batch-size", "100000000")
+	clitest.CheckOneLineError(t, "eval", code, stderr, "batch 100000000", "GB of memory available", "--batch-size")
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing", stdout)
 	}
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 
@@ -66,7 +69,7 @@ Shell completion: predict completion bash|zsh|fish|powershell`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.stdin = cmd.InOrStdin()
-			return o.run(cmd.OutOrStdout(), args)
+			return o.run(cmd.Context(), cmd.OutOrStdout(), args)
 		},
 	}
 	f := cmd.Flags()
@@ -95,7 +98,7 @@ type prediction struct {
 	Top   []guess `json:"top"`
 }
 
-func (o *options) run(w io.Writer, inputs []string) error {
+func (o *options) run(ctx context.Context, w io.Writer, inputs []string) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
@@ -109,13 +112,13 @@ func (o *options) run(w io.Writer, inputs []string) error {
 	}
 	switch l.Info.Kind {
 	case experiment.KindImages:
-		return o.images(w, path, inputs)
+		return o.images(ctx, w, path, inputs)
 	case experiment.KindText:
-		return o.sentences(w, path, inputs)
+		return o.sentences(ctx, w, path, inputs)
 	case experiment.KindChars:
-		return o.generate(w, path, inputs)
+		return o.generate(ctx, w, path, inputs)
 	case experiment.KindPairs:
-		return o.convert(w, path, inputs)
+		return o.convert(ctx, w, path, inputs)
 	}
 	return fmt.Errorf("checkpoint %s: unknown data kind %q", path, l.Info.Kind)
 }
@@ -130,7 +133,11 @@ func (o *options) validate() error {
 		return fmt.Errorf("--top must be at least 1, got %d", o.top)
 	case o.length < 0:
 		return fmt.Errorf("--length must not be negative, got %d", o.length)
-	case !(o.temperature >= 0):
+	case o.length > experiment.MaxGenerateLength:
+		return fmt.Errorf("--length %d is more than the maximum of %d characters", o.length, experiment.MaxGenerateLength)
+	case math.IsNaN(o.temperature):
+		return errors.New("--temperature must be a number ≥ 0, got NaN")
+	case o.temperature < 0:
 		return fmt.Errorf("--temperature must not be negative, got %v", o.temperature)
 	case o.topK < 0:
 		return fmt.Errorf("--top-k must not be negative, got %d", o.topK)
@@ -140,18 +147,21 @@ func (o *options) validate() error {
 	return nil
 }
 
-func (o *options) images(w io.Writer, path string, inputs []string) error {
+func (o *options) images(ctx context.Context, w io.Writer, path string, inputs []string) error {
 	m, l, err := experiment.OpenClassifier(path, min(len(inputs), 64))
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	info := l.Info
-	pixels, err := o.readAll(inputs, info, datasets.Invert(o.invert))
+	pixels, err := o.readAll(ctx, inputs, info, datasets.Invert(o.invert))
 	if err != nil {
 		return err
 	}
 	for start := 0; start < len(inputs); start += m.Batch() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		end := min(start+m.Batch(), len(inputs))
 		preds, err := classify(m, inputs[start:end], pixels[start:end], info.Classes, o.top)
 		if err != nil {
@@ -165,9 +175,12 @@ func (o *options) images(w io.Writer, path string, inputs []string) error {
 }
 
 // readAll decodes every input before running the model, so a bad file fails fast.
-func (o *options) readAll(inputs []string, info experiment.DataInfo, inv datasets.Invert) ([][]float32, error) {
+func (o *options) readAll(ctx context.Context, inputs []string, info experiment.DataInfo, inv datasets.Invert) ([][]float32, error) {
 	all := make([][]float32, len(inputs))
 	for i, in := range inputs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		b, err := o.read(in)
 		if err != nil {
 			return nil, err

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -444,6 +446,22 @@ func TestPredictErrors(t *testing.T) {
 			wants: []string{"$DIR/model.safetensors"},
 		},
 		{
+			name:  "--temperature NaN",
+			args:  []string{"--checkpoint", run, "--temperature", "NaN", "$GOOD"},
+			wants: []string{"--temperature must be a number ≥ 0, got NaN"},
+		},
+		{
+			name:  "--length beyond the maximum",
+			args:  []string{"--checkpoint", run, "--length", "1000000000", "$GOOD"},
+			wants: []string{"--length 1000000000 is more than the maximum of 100000 characters"},
+		},
+		{
+			name:  "decompression bomb",
+			files: map[string][]byte{"bomb.png": pngClaiming(t, 30000, 30000)},
+			args:  []string{"--checkpoint", run, "$GOOD", "$DIR/bomb.png"},
+			wants: []string{"$DIR/bomb.png", "30000×30000 pixels"},
+		},
+		{
 			name:  "no pictures",
 			args:  []string{"--checkpoint", run},
 			wants: []string{"arg"},
@@ -472,4 +490,20 @@ func TestPredictErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pngClaiming is a valid 1×1 PNG whose header is rewritten to claim w×h pixels, with the
+// header's checksum fixed: a decompression bomb of 71 bytes.
+func pngClaiming(t testing.TB, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	p := b.Bytes()
+	const ihdr = 8 + 4 // signature, chunk length; then "IHDR", width, height, …
+	binary.BigEndian.PutUint32(p[ihdr+4:], uint32(w))
+	binary.BigEndian.PutUint32(p[ihdr+8:], uint32(h))
+	binary.BigEndian.PutUint32(p[ihdr+4+13:], crc32.ChecksumIEEE(p[ihdr:ihdr+4+13]))
+	return p
 }

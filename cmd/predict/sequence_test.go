@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/gorgonet/gorgonet/cmd/internal/cli"
 	"github.com/gorgonet/gorgonet/cmd/internal/clitest"
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/experiment"
@@ -162,6 +165,26 @@ func TestPredictCharLM(t *testing.T) {
 			if n := utf8.RuneCountInString(g.Continuation); n != tt.length || !utf8.ValidString(g.Continuation) {
 				t.Errorf("prompt %q, --length %d: %d characters %q", tt.prompt, tt.length, n, g.Continuation)
 			}
+		}
+	})
+	t.Run("streams and stops on a signal", func(t *testing.T) {
+		// The signal arrives once 20 characters are out: the generation of the maximum
+		// length stops there, exit status 130, and what was written stays written.
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		out := &cancelAfter{n: 1 + 20, cancel: cancel} // the prompt, then one write per character
+		cmd := newCommand()
+		cmd.SetOut(out)
+		var stderr bytes.Buffer
+		code := cli.Run(ctx, cmd, []string{"--checkpoint", run, "--length", "100000", "Light"}, &stderr)
+		if code != cli.ExitInterrupted {
+			t.Errorf("exit status %d, want %d; stderr %q", code, cli.ExitInterrupted, stderr.String())
+		}
+		if got, want := stderr.String(), "predict: stopped after 20 of 100000 characters (interrupted by a signal)\n"; got != want {
+			t.Errorf("stderr %q, want %q", got, want)
+		}
+		if got := out.String(); !strings.HasPrefix(got, "Light") || utf8.RuneCountInString(got) != len("Light")+20+1 {
+			t.Errorf("stdout %q, want the prompt, 20 characters and a line break", got)
 		}
 	})
 	t.Run("temperature 0 is deterministic", func(t *testing.T) {
@@ -412,3 +435,19 @@ func TestPredictTranslation(t *testing.T) {
 		t.Errorf("a 51-character phrase gave %q, its first 40 characters %q; want the same", got[2].Output, got[3].Output)
 	}
 }
+
+// cancelAfter is an output that cancels a context once n writes have reached it.
+type cancelAfter struct {
+	buf    bytes.Buffer // a field, not embedded: its WriteString would bypass Write
+	n      int
+	cancel context.CancelFunc
+}
+
+func (w *cancelAfter) Write(b []byte) (int, error) {
+	if w.n--; w.n == 0 {
+		w.cancel()
+	}
+	return w.buf.Write(b)
+}
+
+func (w *cancelAfter) String() string { return w.buf.String() }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -31,7 +32,7 @@ func (o *options) lines(inputs []string) ([]string, error) {
 }
 
 // sentences classifies each sentence with a text classifier.
-func (o *options) sentences(w io.Writer, path string, inputs []string) error {
+func (o *options) sentences(ctx context.Context, w io.Writer, path string, inputs []string) error {
 	texts, err := o.lines(inputs)
 	if err != nil {
 		return err
@@ -43,6 +44,9 @@ func (o *options) sentences(w io.Writer, path string, inputs []string) error {
 	defer m.Close()
 	info := l.Info
 	for start := 0; start < len(texts); start += m.Batch() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		batch := texts[start:min(start+m.Batch(), len(texts))]
 		rows := make([][]int, len(batch))
 		for i, t := range batch {
@@ -76,7 +80,7 @@ func predictions(m *experiment.ClassifierEvaluator, names []string, classes []st
 }
 
 // generate continues the prompt with a language model.
-func (o *options) generate(w io.Writer, path string, inputs []string) error {
+func (o *options) generate(ctx context.Context, w io.Writer, path string, inputs []string) error {
 	prompt := strings.Join(inputs, " ")
 	if len(inputs) == 1 && inputs[0] == "-" {
 		b, err := io.ReadAll(o.stdin)
@@ -90,22 +94,31 @@ func (o *options) generate(w io.Writer, path string, inputs []string) error {
 		return err
 	}
 	defer g.Close()
-	text, err := g.Continue(prompt, experiment.GenerateOptions{Length: o.length, Temperature: o.temperature, TopK: o.topK, Seed: o.seed})
-	if err != nil {
-		return err
-	}
+	opts := experiment.GenerateOptions{Length: o.length, Temperature: o.temperature, TopK: o.topK, Seed: o.seed}
 	if o.json {
+		text, err := g.Continue(ctx, prompt, opts)
+		if err != nil {
+			return err
+		}
 		return json.NewEncoder(w).Encode(struct {
 			Prompt       string `json:"prompt"`
 			Continuation string `json:"continuation"`
 		}{prompt, text})
 	}
-	fmt.Fprintf(w, "%s%s\n", prompt, text)
-	return nil
+	// The text appears as it is written, so a long generation shows progress.
+	if _, err := io.WriteString(w, prompt); err != nil {
+		return err
+	}
+	err = g.Stream(ctx, prompt, opts, func(s string) error {
+		_, err := io.WriteString(w, s)
+		return err
+	})
+	fmt.Fprintln(w)
+	return err
 }
 
 // convert decodes each word or phrase with a sequence-to-sequence model.
-func (o *options) convert(w io.Writer, path string, inputs []string) error {
+func (o *options) convert(ctx context.Context, w io.Writer, path string, inputs []string) error {
 	words, err := o.lines(inputs)
 	if err != nil {
 		return err
@@ -115,7 +128,7 @@ func (o *options) convert(w io.Writer, path string, inputs []string) error {
 		return err
 	}
 	defer t.Close()
-	out, err := t.Convert(words)
+	out, err := t.Convert(ctx, words)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
 	"github.com/gorgonet/gorgonet/config"
-	"github.com/gorgonet/gorgonet/experiment"
 	"github.com/gorgonet/gorgonet/train"
 )
 
@@ -22,6 +21,7 @@ type options struct {
 	sets       []string
 	out        string
 	resume     string
+	force      bool
 	maxSteps   int
 	progress   string
 
@@ -41,8 +41,10 @@ metric) and the latest step checkpoints.
 Without flags it trains the default experiment, mnist-cnn, on the MNIST copy embedded in
 the binary. --config takes an embedded config name or a YAML file; --set overrides one
 dotted key and is checked against the schema. Ctrl-C or SIGTERM writes a checkpoint first;
---resume continues a run exactly where it stopped, with the config stored in its checkpoint
-(--set may still change train.* keys, such as train.epochs).
+--resume continues a run exactly where it stopped, with the config stored in its newest
+checkpoint (last.safetensors or a step checkpoint); --set may still change train.* keys,
+such as train.epochs. A checkpoint whose config differs from the run's config.yaml in more
+than train.* belongs to another run and is refused unless --force-resume is given.
 
 Embedded configs: ` + strings.Join(cli.ConfigNames(), ", ") + `
 Shell completion: train completion bash|zsh|fish|powershell`,
@@ -72,7 +74,8 @@ Shell completion: train completion bash|zsh|fish|powershell`,
 	f.StringVarP(&o.configName, "config", "c", "mnist-cnn", "embedded config name or YAML file")
 	f.StringArrayVar(&o.sets, "set", nil, "override a config key, e.g. --set train.epochs=1 (repeatable)")
 	f.StringVarP(&o.out, "out", "o", "", "run directory (default runs/NAME-YYYYMMDD-HHMMSS)")
-	f.StringVar(&o.resume, "resume", "", "continue the run in this directory from its last checkpoint")
+	f.StringVar(&o.resume, "resume", "", "continue the run in this directory from its newest checkpoint")
+	f.BoolVar(&o.force, "force-resume", false, "with --resume: accept a checkpoint whose config differs from the run's config.yaml")
 	f.IntVar(&o.maxSteps, "max-steps", 0, "stop after this many training steps in all, with a checkpoint (0 = no limit)")
 	f.StringVar(&o.progress, "progress", "auto", "progress display: bar, lines or auto (bar on a terminal)")
 	_ = cmd.RegisterFlagCompletionFunc("config", cli.CompleteConfigs)
@@ -89,13 +92,16 @@ func (o *options) complete(cmd *cobra.Command) error {
 		if cmd.Flags().Changed("config") || cmd.Flags().Changed("out") {
 			return errors.New("--resume continues a run with its own config and directory; drop --config and --out")
 		}
-		l, err := experiment.Load(filepath.Join(o.resume, "checkpoints", "last.safetensors"))
+		l, err := train.OpenResume(o.resume, o.force)
 		if err != nil {
-			return fmt.Errorf("cannot resume %s: %w", o.resume, err)
+			return err
 		}
 		cfg, o.run.Resume, o.out = l.Config, l, o.resume
 	} else {
 		var err error
+		if o.force {
+			return errors.New("--force-resume goes with --resume DIR")
+		}
 		if cfg, _, err = config.Load(o.configName); err != nil {
 			return err
 		}

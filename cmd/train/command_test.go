@@ -100,6 +100,21 @@ func TestTrainErrors(t *testing.T) {
 			wants: []string{"$DIR"},
 		},
 		{
+			name:  "a model that cannot fit in memory",
+			args:  []string{"--set", "model.cnn.channels=[100000000]"},
+			wants: []string{"GB of memory available", "model.cnn", "train.batch_size"},
+		},
+		{
+			name:  "a batch that cannot fit in memory",
+			args:  []string{"--set", "train.batch_size=1000000000"},
+			wants: []string{"batch 1000000000", "GB of memory available", "train.batch_size"},
+		},
+		{
+			name:  "--force-resume without --resume",
+			args:  []string{"--force-resume"},
+			wants: []string{"--force-resume goes with --resume DIR"},
+		},
+		{
 			name:  "--resume with --config",
 			args:  []string{"--resume", "$RUN", "--config", "mnist-cnn"},
 			wants: []string{"--config"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,6 +22,7 @@ import (
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
 	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/internal/testrun"
 )
 
 // process is the train binary running in the background.
@@ -159,36 +162,104 @@ func evaluateRun(t *testing.T, dir string) experiment.Metrics {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	metrics, err := m.Evaluate("val", experiment.EvalOptions{})
+	metrics, err := m.Evaluate(context.Background(), "val", experiment.EvalOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return metrics
 }
 
-// TestKill9LeavesResumableRun kills training with SIGKILL at random moments, three times,
-// resuming in between: each time the checkpoints load, and the resumed run finishes with
-// the same weights and optimizer state as a run that was never killed.
-func TestKill9LeavesResumableRun(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "run")
-	last := filepath.Join(dir, "checkpoints", "last.safetensors")
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("kill delays from seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 1))
-	// 12 epochs of 8 steps: long enough that the kills land mid-run on a fast machine.
-	const epochs, total = 12, 96
-	runArgs := append(tinyArgs(), "--set", fmt.Sprintf("train.epochs=%d", epochs), "--set", "train.checkpoint_every=1", "--set", "train.log_every=1")
+// killTasks are the runs TestKill9LeavesResumableRun kills: an image, a text and a
+// sequence-pair task, each a tiny run stretched over enough epochs that kills land mid-run.
+var killTasks = []struct {
+	name, config string
+	epochs       int
+}{
+	{"image", "mnist-cnn", 12},                   // 8 steps an epoch
+	{"text", "sentiment-lstm", 12},               // 7 steps an epoch
+	{"sequence pairs", "cmudict-transformer", 6}, // length buckets; decoding at no epoch end
+}
 
+// killsPerTask is how many times each task is killed: GORGONET_KILLS, default 2 (CI).
+func killsPerTask(t *testing.T) int {
+	s := os.Getenv("GORGONET_KILLS")
+	if s == "" {
+		return 2
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("GORGONET_KILLS=%q: want a positive number", s)
+	}
+	return n
+}
+
+// killArgs are the train flags of a kill task's tiny run, with its epochs.
+func killArgs(config string, epochs int) []string {
+	args := tinyArgs()
+	if config != "mnist-cnn" {
+		args = []string{"--config", config, "--progress", "lines"}
+		for _, kv := range testrun.TaskSets[config] {
+			args = append(args, "--set", kv)
+		}
+	}
+	return append(args, "--set", fmt.Sprintf("train.epochs=%d", epochs))
+}
+
+// TestKill9LeavesResumableRun kills training with SIGKILL at random moments, GORGONET_KILLS
+// times per task, resuming in between: each time the checkpoints load, and the resumed run
+// finishes bit-identical (weights, optimizer state, progress) to a run never killed.
+func TestKill9LeavesResumableRun(t *testing.T) {
+	kills := killsPerTask(t)
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("kill delays from seed %d, %d kills per task", seed, kills)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	for _, task := range killTasks {
+		t.Run(task.name, func(t *testing.T) {
+			// More kills need a longer run for them to land in: more epochs.
+			args := killArgs(task.config, task.epochs*((kills+1)/2))
+			// The run that is never killed, and checkpoints less often, is the reference.
+			ref := filepath.Join(t.TempDir(), "ref")
+			if code, _, stderr := runTrain(append(slices.Clone(args), "--out", ref)...); code != 0 {
+				t.Fatalf("uninterrupted run: exit status %d\n%s", code, stderr)
+			}
+			dir := filepath.Join(t.TempDir(), "run")
+			killed := killRepeatedly(t, rng, dir, append(args, "--set", "train.checkpoint_every=1", "--set", "train.log_every=1"), kills)
+			t.Logf("%s: killed %d times", task.config, killed)
+			p := startTrain(t, "--resume", dir, "--progress", "lines")
+			if code, sig := p.wait(t); code != 0 {
+				t.Fatalf("final --resume: exit status %d (signal %v)\nstderr:\n%s", code, sig, p.stderr.String())
+			}
+			if !strings.Contains(p.stdout.String(), "run directory "+dir) {
+				t.Errorf("final --resume: stdout %q does not name the run directory", p.stdout.String())
+			}
+			checkCheckpoints(t, dir)
+			checkMetricsFile(t, filepath.Join(dir, "metrics.jsonl"))
+			if m := evaluateRun(t, dir); m.Examples == 0 {
+				t.Errorf("evaluating the killed and resumed run: no validation examples")
+			}
+			for _, name := range []string{"last.safetensors", "best.safetensors"} {
+				checkSameCheckpoint(t, filepath.Join(dir, "checkpoints", name), filepath.Join(ref, "checkpoints", name))
+			}
+		})
+	}
+}
+
+// killRepeatedly starts training into dir and kills it kills times at random moments after
+// a checkpoint, resuming in between, and returns the number of kills that landed before the
+// run finished by itself.
+func killRepeatedly(t *testing.T, rng *rand.Rand, dir string, runArgs []string, kills int) int {
+	t.Helper()
+	last := filepath.Join(dir, "checkpoints", "last.safetensors")
 	args := append(slices.Clone(runArgs), "--out", dir)
 	step := 0
-	for round := 1; round <= 3 && step < total; round++ {
+	for round := 1; round <= kills; round++ {
 		p := startTrain(t, args...)
 		l := waitForCheckpoint(t, p, last, step)
 		if l == nil {
-			break
+			return round - 1
 		}
 		from := l.Progress.Step
-		delay := time.Duration(20+rng.IntN(180)) * time.Millisecond
+		delay := time.Duration(rng.IntN(250)) * time.Millisecond
 		time.Sleep(delay)
 		if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil && !p.exited() {
 			t.Fatal(err)
@@ -198,11 +269,10 @@ func TestKill9LeavesResumableRun(t *testing.T) {
 		t.Logf("round %d: killed %v after the checkpoint of step %d (exit %d, signal %v); last checkpoint at step %d; temporary files left: %v",
 			round, delay, from, code, sig, l.Progress.Step, tempFiles(dir))
 		if sig != syscall.SIGKILL {
-			t.Logf("round %d: train ended with status %d before the kill; stderr:\n%s", round, code, p.stderr.String())
 			if code != 0 {
-				t.Fatalf("train ended with status %d", code)
+				t.Fatalf("round %d: train ended with status %d before the kill; stderr:\n%s", round, code, p.stderr.String())
 			}
-			break
+			return round - 1
 		}
 		if l.Progress.Step < from {
 			t.Fatalf("round %d: last checkpoint went back from step %d to %d", round, from, l.Progress.Step)
@@ -210,51 +280,43 @@ func TestKill9LeavesResumableRun(t *testing.T) {
 		step = l.Progress.Step
 		args = []string{"--resume", dir, "--progress", "lines"}
 	}
+	return kills
+}
 
-	p := startTrain(t, "--resume", dir, "--progress", "lines")
-	if code, sig := p.wait(t); code != 0 {
-		t.Fatalf("final --resume: exit status %d (signal %v)\nstderr:\n%s", code, sig, p.stderr.String())
-	}
-	if !strings.Contains(p.stdout.String(), "run directory "+dir) {
-		t.Errorf("final --resume: stdout %q does not name the run directory", p.stdout.String())
-	}
-	l := checkCheckpoints(t, dir)
-	// A resume must neither skip nor repeat a batch.
-	if l.Progress.Epoch != epochs || l.Progress.Step != total {
-		t.Errorf("finished run's last checkpoint is at epoch %d step %d, want epoch %d step %d", l.Progress.Epoch, l.Progress.Step, epochs, total)
-	}
-	checkMetricsFile(t, filepath.Join(dir, "metrics.jsonl"))
-	if m := evaluateRun(t, dir); m.Examples != 1200 {
-		t.Errorf("evaluating the killed and resumed run: %d validation examples, want 1200", m.Examples)
-	}
-	t.Logf("temporary files left after the kills: %v", tempFiles(dir))
-
-	// The run that was never killed (and checkpointed less often) ends in the same state.
-	ref := filepath.Join(t.TempDir(), "ref")
-	if code, _, stderr := runTrain(append(tinyArgs(), "--set", fmt.Sprintf("train.epochs=%d", epochs), "--out", ref)...); code != 0 {
-		t.Fatalf("uninterrupted run: exit status %d\n%s", code, stderr)
-	}
-	want, err := checkpoint.Read(filepath.Join(ref, "checkpoints", "last.safetensors"))
+// checkSameCheckpoint checks that got holds bit for bit the tensors and progress of want.
+func checkSameCheckpoint(t *testing.T, got, want string) {
+	t.Helper()
+	g, err := experiment.Load(got)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := checkpoint.Read(last)
+	w, err := experiment.Load(want)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Tensors) != len(want.Tensors) {
-		t.Fatalf("killed run has %d tensors, the uninterrupted one %d", len(got.Tensors), len(want.Tensors))
+	if !reflect.DeepEqual(g.Progress, w.Progress) {
+		t.Errorf("%s: progress %+v, the uninterrupted run's %+v", filepath.Base(got), g.Progress, w.Progress)
+	}
+	gf, err := checkpoint.Read(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf, err := checkpoint.Read(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gf.Tensors) != len(wf.Tensors) {
+		t.Fatalf("%s: %d tensors, the uninterrupted run's %d", filepath.Base(got), len(gf.Tensors), len(wf.Tensors))
 	}
 	var differ []string
-	for name, w := range want.Tensors {
-		if !slices.Equal(got.Tensors[name].F32, w.F32) {
+	for name, wt := range wf.Tensors {
+		if !slices.Equal(gf.Tensors[name].F32, wt.F32) {
 			differ = append(differ, name)
 		}
 	}
 	if len(differ) > 0 {
 		slices.Sort(differ)
-		t.Errorf("%d of %d tensors of the killed and resumed run differ from the uninterrupted run: %v",
-			len(differ), len(want.Tensors), differ)
+		t.Errorf("%s: %d of %d tensors differ from the uninterrupted run: %v", filepath.Base(got), len(differ), len(wf.Tensors), differ)
 	}
 }
 

@@ -30,9 +30,15 @@ func (e Interrupted) Error() string { return e.Err.Error() }
 
 // Main runs cmd with args and returns the process exit status. Errors print as
 // "NAME: message" on stderr; a panic prints one line too (GORGONET_TRACE=1 shows the trace).
-func Main(cmd *cobra.Command, args []string, stderr io.Writer) (code int) {
+func Main(cmd *cobra.Command, args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return Run(ctx, cmd, args, stderr)
+}
+
+// Run is Main with the context that the command's work watches: when ctx is done, work that
+// stops with an error wrapping context.Canceled exits with ExitInterrupted.
+func Run(ctx context.Context, cmd *cobra.Command, args []string, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "%s: internal error: %v (please report it; GORGONET_TRACE=1 shows where)\n", cmd.Name(), r)
@@ -48,11 +54,26 @@ func Main(cmd *cobra.Command, args []string, stderr io.Writer) (code int) {
 	if err == nil {
 		return 0
 	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// Work that saw the signal through its context stops with context.Canceled.
+		fmt.Fprintf(stderr, "%s: %s\n", cmd.Name(), interruptedLine(err))
+		return ExitInterrupted
+	}
 	fmt.Fprintf(stderr, "%s: %s\n", cmd.Name(), oneLine(err))
 	if errors.As(err, new(Interrupted)) {
 		return ExitInterrupted
 	}
 	return 1
+}
+
+// interruptedLine says what a signal stopped, without context's own words for it.
+func interruptedLine(err error) string {
+	msg, _ := strings.CutSuffix(oneLine(err), context.Canceled.Error())
+	msg = strings.TrimSuffix(strings.TrimSpace(msg), ":")
+	if msg == "" {
+		return "interrupted by a signal"
+	}
+	return msg + " (interrupted by a signal)"
 }
 
 // oneLine puts an error that lists several problems (one per line) on one line.

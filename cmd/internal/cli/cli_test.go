@@ -2,9 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -50,5 +55,45 @@ func TestMainExitCodes(t *testing.T) {
 		if code := Main(cmd, nil, &stderr); code != tt.want {
 			t.Errorf("error %v: exit status %d, want %d", tt.err, code, tt.want)
 		}
+	}
+}
+
+// TestMainExits130OnSignal: a command whose work watches its context stops on SIGINT or
+// SIGTERM and exits 130 with one line that says what it stopped.
+func TestMainExits130OnSignal(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		cmd := &cobra.Command{Use: "x", RunE: func(cmd *cobra.Command, _ []string) error {
+			// Main listens for the signal by now; the process receives it and carries on.
+			if err := syscall.Kill(os.Getpid(), sig); err != nil {
+				return err
+			}
+			select {
+			case <-cmd.Context().Done():
+				return fmt.Errorf("stopped after 1 of 2 examples: %w", cmd.Context().Err())
+			case <-time.After(10 * time.Second):
+				return errors.New("the context was not cancelled")
+			}
+		}}
+		var stderr bytes.Buffer
+		if code := Main(cmd, nil, &stderr); code != ExitInterrupted {
+			t.Errorf("%v: exit status %d, want %d; stderr %q", sig, code, ExitInterrupted, stderr.String())
+		}
+		if got, want := stderr.String(), "x: stopped after 1 of 2 examples (interrupted by a signal)\n"; got != want {
+			t.Errorf("%v: stderr %q, want %q", sig, got, want)
+		}
+	}
+}
+
+// TestRunCancelledWithoutMessage: a bare context.Canceled still reads as a sentence.
+func TestRunCancelledWithoutMessage(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cmd := &cobra.Command{Use: "x", RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Context().Err() }}
+	var stderr bytes.Buffer
+	if code := Run(ctx, cmd, nil, &stderr); code != ExitInterrupted {
+		t.Errorf("exit status %d, want %d", code, ExitInterrupted)
+	}
+	if got, want := stderr.String(), "x: interrupted by a signal\n"; got != want {
+		t.Errorf("stderr %q, want %q", got, want)
 	}
 }
