@@ -46,6 +46,10 @@ func (c *call) start(threads int) {
 		return
 	}
 	c.plan(threads)
+	if c.tasks < 2 || (p.transC && c.taskRows < p.m) {
+		c.serial()
+		return
+	}
 	c.acquireHelpers(min(threads, c.tasks) - 1)
 	if len(c.helpers) == 0 { // another parallel call holds them
 		c.serial()
@@ -65,7 +69,7 @@ func (c *call) start(threads int) {
 // serial computes the whole call on this goroutine.
 func (c *call) serial() {
 	p := &c.p
-	if c.im.flex && !p.transB && 2*p.m*p.n*p.k <= directLimit {
+	if c.im.flex && !p.transB && !p.transC && 2*p.m*p.n*p.k <= directLimit {
 		c.direct()
 		return
 	}
@@ -84,7 +88,9 @@ func (c *call) plan(threads int) {
 	}
 	colPanels, rowPanels := ceilDiv(p.n, im.nr), ceilDiv(p.m, im.mr)
 	c.taskRows, c.taskCols = p.m, p.n
-	if colPanels >= 2*threads {
+	// A swapped problem stores columns of C: split its columns (rows of C), so that no two
+	// threads write one cache line.
+	if colPanels >= 2*threads || (p.transC && colPanels >= threads) {
 		c.taskCols = ceilDiv(colPanels, perThread*threads) * im.nr
 	} else {
 		c.taskRows = ceilDiv(rowPanels, perThread*threads) * im.mr
@@ -118,7 +124,7 @@ func (c *call) block(w *worker, i0, i1, j0, j1 int) {
 				kc := min(im.kc, p.k-q0)
 				w.bp = grow(w.bp, ceilDiv(nc, im.nr)*im.nr*kc)
 				p.packB(w.bp, im.nr, q0, kc, jc, nc)
-				c.inPlace(w.bp, i0, i1, q0, kc, jc, nc)
+				c.inPlace(w, w.bp, i0, i1, q0, kc, jc, nc)
 			}
 		}
 		return
@@ -160,9 +166,10 @@ func (p *problem) aStrides() (rs, ps int) {
 }
 
 // inPlace multiplies rows [i0, i1) and columns [q0, q0+kc) of op(A), read where they lie,
-// by the packed B block of columns [jc, jc+nc) into C, with the flex kernels. Each A
-// micro-panel (12 rows × kc) stays in L1 while the B micro-panels stream from L2.
-func (c *call) inPlace(bp []float32, i0, i1, q0, kc, jc, nc int) {
+// by the packed B block of columns [jc, jc+nc) into C (into Cᵀ for a swapped problem), with
+// the flex kernels. Each A micro-panel (12 rows × kc) stays in L1 while the B micro-panels
+// stream from L2.
+func (c *call) inPlace(w *worker, bp []float32, i0, i1, q0, kc, jc, nc int) {
 	p, im := &c.p, c.im
 	rs, ps := p.aStrides()
 	beta := p.beta
@@ -174,8 +181,33 @@ func (c *call) inPlace(bp []float32, i0, i1, q0, kc, jc, nc int) {
 		rows := min(12, i1-i)
 		a := &p.a[i*rs+q0*ps]
 		for jr := 0; jr < nc; jr += im.nr {
-			kern, mask := flexFor(rows, min(im.nr, nc-jr))
+			cols := min(im.nr, nc-jr)
+			kern, mask := flexFor(rows, cols)
+			if p.transC {
+				w.tmp = grow(w.tmp, 12*32)
+				t := w.tmp
+				kern(kc, a, rs, ps, &bp[jr*kc], im.nr, &t[0], 32, mask, 1, 0, 0)
+				addTileTransposed(p.c[(jc+jr)*p.ldc+i:], p.ldc, t, rows, cols, p.alpha, beta)
+				continue
+			}
 			kern(kc, a, rs, ps, &bp[jr*kc], im.nr, &p.c[i*p.ldc+jc+jr], p.ldc, mask, p.alpha, beta, ld)
+		}
+	}
+}
+
+// addTileTransposed sets c[j, r] = alpha·t[r, j] + beta·c[j, r] for the rows×cols tile t
+// (row stride 32), alpha·t[r, j] when beta is 0: a tile of Cᵀ stored into C.
+func addTileTransposed(c []float32, ldc int, t []float32, rows, cols int, alpha, beta float32) {
+	for j := 0; j < cols; j++ {
+		dst := c[j*ldc : j*ldc+rows]
+		if beta == 0 {
+			for r := range dst {
+				dst[r] = alpha * t[r*32+j]
+			}
+			continue
+		}
+		for r := range dst {
+			dst[r] = alpha*t[r*32+j] + beta*dst[r]
 		}
 	}
 }

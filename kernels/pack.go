@@ -45,7 +45,11 @@ func (p *problem) packB(dst []float32, nr, q0, kc, j0, nc int) {
 			}
 			continue
 		}
-		for c := 0; c < cols; c++ {
+		c := 0
+		for ; c+4 <= cols; c += 4 {
+			transpose4(d[c:], nr, p.b[(j+c)*p.ldb+q0:], p.ldb, kc)
+		}
+		for ; c < cols; c++ {
 			src := p.b[(j+c)*p.ldb+q0:][:kc]
 			for q, v := range src {
 				d[q*nr+c] = v
@@ -68,4 +72,14 @@ func grow(buf []float32, n int) []float32 {
 	raw := make([]float32, n+16)
 	off := int((64 - uintptr(unsafe.Pointer(&raw[0]))%64) % 64 / 4)
 	return raw[off : off+n : off+n]
+}
+
+// transpose4 writes rows 0-3 of src (row stride ld, kc columns) as columns 0-3 of dst (row
+// stride nr): four adjacent values a step, so each step writes one cache line, not four.
+func transpose4(dst []float32, nr int, src []float32, ld, kc int) {
+	s0, s1, s2, s3 := src[:kc], src[ld:ld+kc], src[2*ld:2*ld+kc], src[3*ld:3*ld+kc]
+	for q := range s0 {
+		d := dst[q*nr : q*nr+4]
+		d[0], d[1], d[2], d[3] = s0[q], s1[q], s2[q], s3[q]
+	}
 }

@@ -31,7 +31,11 @@ func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, 
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	cl := getCall(active.Load(), threads)
+	im := active.Load()
+	if im.flex && p.swapPays() {
+		p = p.swapped()
+	}
+	cl := getCall(im, threads)
 	cl.p = p
 	cl.start(threads)
 	putCall(cl)
@@ -44,6 +48,28 @@ type problem struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	transC         bool // c holds Cᵀ: the problem was swapped (see swapped)
+}
+
+// swapPays reports whether computing Cᵀ = op(B)ᵀ·op(A)ᵀ costs less than C itself. Packing a
+// transposed B gathers it element by element, several times dearer than copying rows; the
+// swap packs op(A) instead and writes C transposed, which pays when A is the smaller.
+func (p *problem) swapPays() bool {
+	if !p.transB {
+		return false // B's rows are copied as they lie: nothing to save
+	}
+	const gather, transposedStore = 4, 2
+	packA := p.m * p.k
+	if !p.transA {
+		packA *= gather
+	}
+	return packA+transposedStore*p.m*p.n < gather*p.n*p.k
+}
+
+// swapped is the problem Cᵀ = op(B)ᵀ·op(A)ᵀ, whose result the kernels store transposed.
+func (p problem) swapped() problem {
+	return problem{transA: !p.transB, transB: !p.transA, m: p.n, n: p.m, k: p.k, alpha: p.alpha, beta: p.beta,
+		a: p.b, lda: p.ldb, b: p.a, ldb: p.lda, c: p.c, ldc: p.ldc, transC: !p.transC}
 }
 
 // check applies the BLAS rules for shapes, strides and slice lengths.
