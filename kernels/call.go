@@ -69,10 +69,6 @@ func (c *call) start(threads int) {
 // serial computes the whole call on this goroutine.
 func (c *call) serial() {
 	p := &c.p
-	if c.im.flex && !p.transB && !p.transC && 2*p.m*p.n*p.k <= directLimit {
-		c.direct()
-		return
-	}
 	c.block(&c.workers[0], 0, p.m, 0, p.n)
 }
 
@@ -83,7 +79,8 @@ func (c *call) serial() {
 func (c *call) plan(threads int) {
 	p, im := &c.p, c.im
 	perThread := 1
-	if im.flex {
+	if im.flex && p.m*p.k <= 1<<20 {
+		// Small tasks balance the threads, but each rereads A: only while A is small.
 		perThread = 4
 	}
 	colPanels, rowPanels := ceilDiv(p.n, im.nr), ceilDiv(p.m, im.mr)
@@ -142,10 +139,15 @@ func (c *call) block(w *worker, i0, i1, j0, j1 int) {
 	}
 }
 
-// direct computes a small product with the flex kernels, reading A and B where they lie
-// (B not transposed: its rows are contiguous).
-func (c *call) direct() {
-	p := &c.p
+// direct computes a small product on this goroutine with the flex kernels, reading A and B
+// where they lie, and reports whether it did: it takes products without a transposed B
+// (whose rows are contiguous) up to directLimit that are not worth another core. It needs
+// no buffers, so it skips the call state.
+func (p *problem) direct(threads int) bool {
+	flops := 2 * p.m * p.n * p.k
+	if p.transB || p.transC || flops > directLimit || (threads > 1 && flops >= minParallelFlops) {
+		return false
+	}
 	rs, ps := p.aStrides()
 	ld := load(p.beta)
 	for i := 0; i < p.m; i += 12 {
@@ -155,6 +157,7 @@ func (c *call) direct() {
 			kern(p.k, &p.a[i*rs], rs, ps, &p.b[j], p.ldb, &p.c[i*p.ldc+j], p.ldc, mask, p.alpha, p.beta, ld)
 		}
 	}
+	return true
 }
 
 // aStrides are the distances in a between rows and between steps of op(A).

@@ -35,6 +35,9 @@ func SgemmThreads(threads int, transA, transB bool, m, n, k int, alpha float32, 
 	if im.flex && p.swapPays() {
 		p = p.swapped()
 	}
+	if im.flex && p.direct(threads) {
+		return
+	}
 	cl := getCall(im, threads)
 	cl.p = p
 	cl.start(threads)
