@@ -71,26 +71,26 @@ type float interface{ float32 | float64 }
 // gemm computes c = alpha·op(a)·op(b) + beta·c for row-major matrices with Gorgonia's
 // BLAS, where op(a) is m×k and op(b) is k×n, on every core.
 func gemm[T float](transA, transB bool, m, n, k int, alpha T, a []T, b []T, beta T, c []T) {
-	lda, ldb := k, n
-	if transA {
-		lda = m
-	}
-	if transB {
-		ldb = k
-	}
+	lda, ldb := packedStrides(transA, transB, m, n, k)
 	gemmOn(0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
 }
 
 // gemmSerial is gemm on one core, for the workers of parallel.
 func gemmSerial[T float](transA, transB bool, m, n, k int, alpha T, a []T, b []T, beta T, c []T) {
-	lda, ldb := k, n
+	lda, ldb := packedStrides(transA, transB, m, n, k)
+	gemmOn(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
+}
+
+// packedStrides are the row strides of a and b stored without gaps.
+func packedStrides(transA, transB bool, m, n, k int) (lda, ldb int) {
+	lda, ldb = k, n
 	if transA {
 		lda = m
 	}
 	if transB {
 		ldb = k
 	}
-	gemmOn(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
+	return lda, ldb
 }
 
 // gemmLD is gemmSerial on sub-matrices: a, b and c have row strides lda, ldb and ldc.
