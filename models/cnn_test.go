@@ -77,7 +77,7 @@ func TestCNNGolden(t *testing.T) {
 }
 
 // TestDefaultCNNMatchesReference pins the default CNN to the PyTorch reference MnistCNN of
-// shared/bench/pytorch_reference.py: names, shapes and the flatten size computed from the input.
+// scripts/bench/pytorch_reference.py: names, shapes and the flatten size computed from the input.
 func TestDefaultCNNMatchesReference(t *testing.T) {
 	want := map[string][]int{
 		"conv1.weight": {32, 1, 3, 3}, "conv1.bias": {32},

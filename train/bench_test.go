@@ -13,9 +13,9 @@ import (
 	"github.com/gorgonet/gorgonet/optim"
 )
 
-// BenchmarkCNNStep times the "cnn" training step of DESIGN.md's suite: the reference CNN,
+// BenchmarkCNNStep times the "cnn" training step of the benchmark suite (BENCHMARKS.md): the reference CNN,
 // batch 64, float32, random 28×28 images, forward + backward + Adam. Compare with
-// `/usr/bin/python3 ../shared/bench/pytorch_reference.py --models cnn` in the same session.
+// `/usr/bin/python3 scripts/bench/pytorch_reference.py --models cnn` in the same session.
 func BenchmarkCNNStep(b *testing.B) {
 	const batch = 64
 	r := rand.New(rand.NewPCG(0, 0))
