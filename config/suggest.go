@@ -42,12 +42,12 @@ func closest(word string, candidates []string) string {
 
 // editDistance is the Levenshtein distance between a and b, counted in bytes.
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
+	// Two rows, reused: a long unknown key (a fuzzer's, say) must not cost len(a) rows.
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
 		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
@@ -56,7 +56,7 @@ func editDistance(a, b string) int {
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
-		prev = cur
+		prev, cur = cur, prev
 	}
 	return prev[len(b)]
 }
