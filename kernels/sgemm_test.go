@@ -44,7 +44,8 @@ func newOperands(g gemmCase, rng *rand.Rand) *operands {
 	if g.transB {
 		br, bc = g.n, g.k
 	}
-	o := &operands{lda: ac + g.pad, ldb: bc + g.pad, ldc: g.n + g.pad}
+	// BLAS wants every leading dimension at least 1, even for a matrix with no columns.
+	o := &operands{lda: max(1, ac) + g.pad, ldb: max(1, bc) + g.pad, ldc: max(1, g.n) + g.pad}
 	o.a = matrix(rng, ar, ac, o.lda)
 	o.b = matrix(rng, br, bc, o.ldb)
 	o.c = matrix(rng, g.m, g.n, o.ldc)
