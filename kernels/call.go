@@ -74,8 +74,8 @@ func (c *call) serial() {
 
 // plan cuts C into tasks for threads cores: column blocks when B has enough column panels
 // (each task then packs only its own columns of B), else row blocks. The flex kernels read
-// A in place, so their tasks can be small (four a thread); the others pack their rows of A
-// in every task, so they get one task a thread.
+// A in place, so while A is small their tasks can be small too (four a thread); the others
+// pack their rows of A in every task, so they get one task a thread.
 func (c *call) plan(threads int) {
 	p, im := &c.p, c.im
 	perThread := 1

@@ -19,10 +19,10 @@ type flexKernel func(k int, a *float32, rs, ps int, b *float32, bs int, c *float
 // impl is one micro-kernel with the blocking sized for it.
 type impl struct {
 	name       string
-	mr, nr     int // the register tile
-	kc, nc, mc int // depth of a k block, columns of a B block, rows of an A block
-	kernel     microKernel
-	flex       bool // whether flexKernels run here: edge tiles and small products use them
+	mr, nr     int         // the register tile
+	kc, nc, mc int         // depth of a k block, columns of a B block, rows of an A block
+	kernel     microKernel // on packed A and B panels; nil where flex
+	flex       bool        // the flex kernels compute every tile, reading A in place
 }
 
 // EnvImpl names the environment variable that picks the implementation at start-up, for
