@@ -31,6 +31,30 @@ func (p *problem) packA(dst []float32, mr, i0, mc, q0, kc int) {
 	}
 }
 
+// packStripe copies rows [i0, i0+rows) (rows ≤ 12) and columns [q0, q0+kc) of op(A) into
+// dst and returns its strides for the flex kernels. A in place at a power-of-two stride puts
+// every row (or every k step) in one set of L1; in dst rows lie kc+16 apart (A's own layout,
+// copied row by row) or k steps 12 apart (a transposed A, copied step by step).
+func (p *problem) packStripe(dst []float32, i0, rows, q0, kc int) (rs, ps int) {
+	if p.transA {
+		if rows == 12 {
+			for q := 0; q < kc; q++ {
+				*(*[12]float32)(dst[q*12:]) = *(*[12]float32)(p.a[(q0+q)*p.lda+i0:])
+			}
+			return 1, 12
+		}
+		for q := 0; q < kc; q++ {
+			copy(dst[q*12:q*12+rows], p.a[(q0+q)*p.lda+i0:][:rows])
+		}
+		return 1, 12
+	}
+	ld := kc + 16
+	for r := 0; r < rows; r++ {
+		copy(dst[r*ld:r*ld+kc], p.a[(i0+r)*p.lda+q0:][:kc])
+	}
+	return ld, 1
+}
+
 // packB copies rows [q0, q0+kc) and columns [j0, j0+nc) of op(B) into dst as micro-panels
 // of nr columns, each stored k step by k step (nr values a step), zero-padded.
 func (p *problem) packB(dst []float32, nr, q0, kc, j0, nc int) {
