@@ -30,6 +30,7 @@ type call struct {
 	// takes fewer, instead of keeping the others waiting.
 	taskRows, taskCols int // rows and columns of C per task
 	gridCols, tasks    int
+	direct             bool // tasks read A and B in place (see directsTasks)
 	next               atomic.Int64
 }
 
@@ -71,6 +72,7 @@ func (c *call) start(threads int) {
 // serial computes the whole call on this goroutine.
 func (c *call) serial() {
 	p := &c.p
+	c.direct = false
 	c.block(&c.workers[0], 0, p.m, 0, p.n)
 }
 
@@ -97,6 +99,7 @@ func (c *call) plan(threads int) {
 	}
 	c.gridCols = ceilDiv(p.n, c.taskCols)
 	c.tasks = ceilDiv(p.m, c.taskRows) * c.gridCols
+	c.direct = im.flex && p.directsTasks(2*c.taskRows*c.taskCols*p.k)
 }
 
 // work takes tasks until none is left.
@@ -117,6 +120,10 @@ func (c *call) work(w *worker) {
 // kernels) or packed in blocks of mc×kc.
 func (c *call) block(w *worker, i0, i1, j0, j1 int) {
 	p, im := &c.p, c.im
+	if im.flex && c.direct {
+		p.directBlock(i0, i1, j0, j1)
+		return
+	}
 	if im.flex {
 		for jc := j0; jc < j1; jc += im.nc {
 			nc := min(im.nc, j1-jc)
@@ -153,15 +160,27 @@ func (p *problem) direct(threads int) bool {
 	if p.transB || p.transC || flops > directLimit || (threads > 1 && flops >= minParallelFlops) {
 		return false
 	}
+	p.directBlock(0, p.m, 0, p.n)
+	return true
+}
+
+// directsTasks reports whether the tasks of a parallel call are computed as direct computes
+// the whole of a small product: each task then reads B in place instead of packing all the
+// rows of B it needs, which row tasks would each do again.
+func (p *problem) directsTasks(taskFlops int) bool {
+	return !p.transB && !p.transC && taskFlops <= directLimit
+}
+
+// directBlock computes rows [i0, i1) and columns [j0, j1) of C with A and B read in place.
+func (p *problem) directBlock(i0, i1, j0, j1 int) {
 	rs, ps := p.aStrides()
 	ld := load(p.beta)
-	for j := 0; j < p.n; j += 32 {
-		for i, rows := range stripes(0, p.m) {
-			kern, mask := flexFor(rows, min(32, p.n-j))
+	for j := j0; j < j1; j += 32 {
+		for i, rows := range stripes(i0, i1) {
+			kern, mask := flexFor(rows, min(32, j1-j))
 			kern(p.k, &p.a[i*rs], rs, ps, &p.b[j], p.ldb, &p.c[i*p.ldc+j], p.ldc, mask, p.alpha, p.beta, ld)
 		}
 	}
-	return true
 }
 
 // stripes yields the first row and the height of each stripe of rows [i0, i1) that the
@@ -208,7 +227,7 @@ func (c *call) inPlace(w *worker, bp []float32, i0, i1, q0, kc, jc, nc int) {
 		beta = 1
 	}
 	ld := load(beta)
-	pack := nc > im.nr // the stripe of A is read once a B micro-panel: worth a contiguous copy
+	pack := nc >= 4*im.nr // the stripe of A is read once a B micro-panel: worth a contiguous copy
 	for i, rows := range stripes(i0, i1) {
 		a, ars, aps := &p.a[i*rs+q0*ps], rs, ps
 		if pack {
