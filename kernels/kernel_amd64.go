@@ -59,3 +59,11 @@ func sigmoidAVX512(dst, src *float32, n int)
 
 //go:noescape
 func tanhAVX512(dst, src *float32, n int)
+
+// transpose8AVX2 is the 8×8-block transpose of transpose_amd64.s (see transpose8).
+//
+//go:noescape
+func transpose8AVX2(dst *float32, nr int, src *float32, ld int, blocks int)
+
+// hasTranspose8 reports whether transpose8AVX2 runs here.
+var hasTranspose8 = cpu.X86.HasAVX2

@@ -70,6 +70,9 @@ func (p *problem) packB(dst []float32, nr, q0, kc, j0, nc int) {
 			continue
 		}
 		c := 0
+		for ; c+8 <= cols; c += 8 {
+			transpose8(d[c:], nr, p.b[(j+c)*p.ldb+q0:], p.ldb, kc)
+		}
 		for ; c+4 <= cols; c += 4 {
 			transpose4(d[c:], nr, p.b[(j+c)*p.ldb+q0:], p.ldb, kc)
 		}
@@ -97,6 +100,28 @@ func grow(buf []float32, n int) []float32 {
 	off := int((64 - uintptr(unsafe.Pointer(&raw[0]))%64) % 64 / 4)
 	return raw[off : off+n : off+n]
 }
+
+// transpose8 writes rows 0-7 of src (row stride ld, kc columns) as columns 0-7 of dst (row
+// stride nr), 8×8 blocks in AVX2 registers where the CPU has them.
+func transpose8(dst []float32, nr int, src []float32, ld, kc int) {
+	if kc == 0 {
+		return
+	}
+	_ = src[7*ld+kc-1] // the asm reads inside rows 0-7, kc columns
+	_ = dst[(kc-1)*nr+7]
+	q := 0
+	if blocks := kc / 8; hasTranspose8 && blocks > 0 && !forcePortablePack {
+		transpose8AVX2(&dst[0], nr, &src[0], ld, blocks)
+		q = blocks * 8
+	}
+	if q < kc {
+		transpose4(dst[q*nr:], nr, src[q:], ld, kc-q)
+		transpose4(dst[q*nr+4:], nr, src[4*ld+q:], ld, kc-q)
+	}
+}
+
+// forcePortablePack makes transpose8 use the Go loop, for its test.
+var forcePortablePack = false
 
 // transpose4 writes rows 0-3 of src (row stride ld, kc columns) as columns 0-3 of dst (row
 // stride nr): four adjacent values a step, so each step writes one cache line, not four.

@@ -376,3 +376,36 @@ func TestEnvImpl(t *testing.T) {
 		t.Errorf("Impl() = %q with %s=%s", got, EnvImpl, want)
 	}
 }
+
+// TestTranspose8 checks the 8-row transpose of B's packing, in assembly and in Go, against
+// element-by-element copies, over widths around its 8-column blocks and padded strides.
+func TestTranspose8(t *testing.T) {
+	defer func() { forcePortablePack = false }()
+	for _, portable := range []bool{false, true} {
+		forcePortablePack = portable
+		for _, kc := range []int{1, 3, 7, 8, 9, 15, 16, 17, 64, 385} {
+			const nr = 32
+			ld := kc + 5
+			src := make([]float32, 8*ld)
+			for i := range src {
+				src[i] = float32(i)
+			}
+			dst := make([]float32, kc*nr)
+			for i := range dst {
+				dst[i] = -1
+			}
+			transpose8(dst, nr, src, ld, kc)
+			for q := 0; q < kc; q++ {
+				for c := 0; c < nr; c++ {
+					want := float32(-1)
+					if c < 8 {
+						want = src[c*ld+q]
+					}
+					if got := dst[q*nr+c]; got != want {
+						t.Fatalf("portable=%v kc=%d: dst[%d, %d] = %v, want %v", portable, kc, q, c, got, want)
+					}
+				}
+			}
+		}
+	}
+}
