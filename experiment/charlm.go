@@ -3,13 +3,13 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"math"
 
 	G "gorgonia.org/gorgonia"
 
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/graphs"
+	"github.com/gorgonet/gorgonet/metrics"
 	"github.com/gorgonet/gorgonet/models"
 )
 
@@ -245,7 +245,7 @@ func (e *LMEvaluator) Evaluate(ctx context.Context, split string, ids []int) (Me
 	m.Examples = n
 	m.Loss = nll / float64(n)
 	m.Accuracy = float64(correct) / float64(n)
-	m.Perplexity = math.Exp(m.Loss)
-	m.BitsPerChar = m.Loss / math.Ln2
+	m.Perplexity = metrics.Perplexity(m.Loss)
+	m.BitsPerChar = metrics.BitsPerToken(m.Loss)
 	return m, nil
 }

@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -360,7 +359,7 @@ func (e *pairEvaluator) teacherForced(ctx context.Context, split string, data []
 	}
 	if n > 0 {
 		m.Loss, m.Accuracy = nll/float64(n), float64(correct)/float64(n)
-		m.Perplexity = math.Exp(m.Loss)
+		m.Perplexity = metrics.Perplexity(m.Loss)
 	}
 	return m, nil
 }
