@@ -25,14 +25,7 @@ type Sentence struct {
 // words never seen in training become <unk>, and a text without tokens becomes a single
 // <unk>, so every input has at least one real step.
 func EncodeText(vocab *datasets.Vocab, text string, maxLen int) []int {
-	ids := vocab.Encode(datasets.Tokenize(text))
-	if len(ids) > maxLen {
-		ids = ids[:maxLen]
-	}
-	if len(ids) == 0 {
-		ids = []int{datasets.UnkID}
-	}
-	return ids
+	return EncodeSource(vocab, datasets.Tokenize(text), maxLen)
 }
 
 // FillSentences writes the sentences into (B, T) id and mask buffers; rows past
