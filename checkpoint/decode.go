@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"unicode/utf8"
 )
@@ -132,7 +134,7 @@ func parseMetadata(raw json.RawMessage) (map[string]string, error) {
 		return nil, fmt.Errorf("%s is %s, want an object of strings", metadataKey, abbrev(raw))
 	}
 	meta := make(map[string]string, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		var s string
 		if v := m[k]; len(v) == 0 || v[0] != '"' || json.Unmarshal(v, &s) != nil {
 			return nil, fmt.Errorf("%s value of %q is %s, want a string", metadataKey, k, abbrev(v))
@@ -259,14 +261,4 @@ func abbrev(raw []byte) string {
 		return string(raw[:max]) + "..."
 	}
 	return string(raw)
-}
-
-// sortedKeys returns the keys of m in order, so errors do not depend on map order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

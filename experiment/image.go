@@ -3,9 +3,10 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/gorgonet/gorgonet/graphs"
-	"sort"
 	"strings"
 
 	"github.com/gorgonet/gorgonet/config"
@@ -46,7 +47,7 @@ type ImageData struct {
 func LoadImageData(d config.Data, seed uint64) (*ImageData, error) {
 	src, ok := datasets.ImageSets[d.Name]
 	if !ok {
-		return nil, fmt.Errorf("data.name: unknown data set %q (known: %s)", d.Name, strings.Join(sortedKeys(datasets.ImageSets), ", "))
+		return nil, fmt.Errorf("data.name: unknown data set %q (known: %s)", d.Name, strings.Join(slices.Sorted(maps.Keys(datasets.ImageSets)), ", "))
 	}
 	train, test, err := src.Load(d.Path)
 	if err != nil {
@@ -142,13 +143,4 @@ func (e *imageSplits) Evaluate(ctx context.Context, split string, _ EvalOptions)
 		return Metrics{}, err
 	}
 	return e.EvaluateImages(ctx, split, im, e.data.Info.Norm)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,6 +2,8 @@ package experiment
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gorgonet/gorgonet/config"
@@ -24,7 +26,7 @@ var Models = map[string]ModelBuilder{
 func ModelSpec(m config.Model, info DataInfo) (models.Spec, error) {
 	build, ok := Models[m.Kind]
 	if !ok {
-		return models.Spec{}, fmt.Errorf("model.kind: unknown model %q (known: %s)", m.Kind, strings.Join(sortedKeys(Models), ", "))
+		return models.Spec{}, fmt.Errorf("model.kind: unknown model %q (known: %s)", m.Kind, strings.Join(slices.Sorted(maps.Keys(Models)), ", "))
 	}
 	return build(m, info)
 }

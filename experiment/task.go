@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -104,7 +105,7 @@ func init() {
 func LoadTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 	load, ok := DataSets[cfg.Data.Name]
 	if !ok {
-		return nil, fmt.Errorf("data.name: unknown data set %q (known: %s)", cfg.Data.Name, strings.Join(sortedKeys(DataSets), ", "))
+		return nil, fmt.Errorf("data.name: unknown data set %q (known: %s)", cfg.Data.Name, strings.Join(slices.Sorted(maps.Keys(DataSets)), ", "))
 	}
 	if err := checkUnits(cfg.Data); err != nil {
 		return nil, err
