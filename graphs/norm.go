@@ -78,25 +78,32 @@ func layerNormForward[T float](op *layerNormOp, x, w, b, out []T) {
 	d := op.dim
 	parallel(op.rows, op.workers, func(_, lo, hi int) {
 		for r := lo; r < hi; r++ {
-			row := x[r*d:][:d]
-			var sum float64
-			for _, v := range row {
-				sum += float64(v)
-			}
-			mean := sum / float64(d)
-			var sq float64
-			for _, v := range row {
-				c := float64(v) - mean
-				sq += c * c
-			}
-			rstd := 1 / math.Sqrt(sq/float64(d)+op.eps)
-			op.mean[r], op.rstd[r] = mean, rstd
-			o := out[r*d:][:d]
-			for j, v := range row {
-				o[j] = T((float64(v)-mean)*rstd)*w[j] + b[j]
-			}
+			op.mean[r], op.rstd[r] = NormalizeRow(out[r*d:][:d], x[r*d:][:d], w, b, op.eps)
 		}
 	})
+}
+
+// NormalizeRow writes the layer norm of row into out (which may be row itself): row less
+// its mean, times 1/sqrt(variance + eps), both in float64, then times w plus b. It returns
+// the mean and that factor. LayerNorm's op computes each row with it, and so does
+// incremental decoding outside a graph, so that the two agree bit for bit.
+func NormalizeRow[T float](out, row, w, b []T, eps float64) (mean, rstd float64) {
+	d := len(row)
+	var sum float64
+	for _, v := range row {
+		sum += float64(v)
+	}
+	mean = sum / float64(d)
+	var sq float64
+	for _, v := range row {
+		c := float64(v) - mean
+		sq += c * c
+	}
+	rstd = 1 / math.Sqrt(sq/float64(d)+eps)
+	for j, v := range row {
+		out[j] = T((float64(v)-mean)*rstd)*w[j] + b[j]
+	}
+	return mean, rstd
 }
 
 // layerNormGradOp is the gradient of a layerNormOp's output with respect to input wrt (0 x,

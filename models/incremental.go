@@ -441,23 +441,9 @@ func addInto(x, y []float32) {
 	}
 }
 
-// layerNormRows normalises each row of x (n, d) in place, in float64 as graphs.LayerNorm.
+// layerNormRows normalises each row of x (n, d) in place, as graphs.LayerNorm does.
 func layerNormRows(x []float32, w layerNormWeights, d int, eps float64) {
 	for r := 0; r < len(x); r += d {
-		row := x[r:][:d]
-		var sum float64
-		for _, v := range row {
-			sum += float64(v)
-		}
-		mean := sum / float64(d)
-		var sq float64
-		for _, v := range row {
-			c := float64(v) - mean
-			sq += c * c
-		}
-		rstd := 1 / math.Sqrt(sq/float64(d)+eps)
-		for j, v := range row {
-			row[j] = float32((float64(v)-mean)*rstd)*w.w[j] + w.b[j]
-		}
+		graphs.NormalizeRow(x[r:][:d], x[r:][:d], w.w, w.b, eps)
 	}
 }
