@@ -75,9 +75,6 @@ func (s *Scope) Graph() *G.ExprGraph { return s.g }
 // Dtype is the element type of every node the scope makes.
 func (s *Scope) Dtype() tensor.Dtype { return s.dtype }
 
-// Training reports whether the graph is built for training (dropout active).
-func (s *Scope) Training() bool { return s.training }
-
 // Params lists the parameters made so far, in creation order.
 func (s *Scope) Params() []*Param { return s.state.params }
 
