@@ -89,7 +89,7 @@ func loadCharTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 		t.train = t.train[:cfg.Data.Limit]
 	}
 	t.info = info
-	t.lm = CharModel(cfg.Model, info)
+	t.lm = charModelConfig(cfg.Model, info)
 	if err := t.lm.Validate(); err != nil {
 		return nil, fmt.Errorf("model.%v", err)
 	}
@@ -100,10 +100,12 @@ func loadCharTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 	return t, nil
 }
 
-// CharModel is the language model the model section describes for the vocabulary of info.
-func CharModel(m config.Model, info DataInfo) models.LSTMConfig {
-	return models.LSTMConfig{Steps: info.MaxLen, Vocab: info.Vocab.Size(), Embedding: m.LSTM.Embedding,
-		Hidden: m.LSTM.Hidden, Layers: m.LSTM.Layers, Dropout: m.LSTM.Dropout, Classes: info.Vocab.Size()}
+// charModelConfig is the language model the model section describes for the vocabulary of
+// info.
+func charModelConfig(m config.Model, info DataInfo) models.LSTMConfig {
+	c := lstmConfig(m)
+	c.Steps, c.Vocab, c.Classes = info.MaxLen, info.Vocab.Size(), info.Vocab.Size()
+	return c
 }
 
 func (t *charTask) Info() DataInfo          { return t.info }

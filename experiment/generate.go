@@ -35,7 +35,7 @@ func OpenGenerator(path string) (*Generator, *Loaded, error) {
 	if l.Info.Kind != KindChars || l.Info.Vocab == nil {
 		return nil, nil, fmt.Errorf("checkpoint %s holds a %s model, not a language model", path, kindName(l.Info.Kind))
 	}
-	c := CharModel(l.Config.Model, l.Info)
+	c := charModelConfig(l.Config.Model, l.Info)
 	c.Steps = 1
 	ev, err := NewLMEvaluator(c, nil, 1)
 	if err != nil {

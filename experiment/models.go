@@ -48,8 +48,8 @@ func cnnSpec(m config.Model, info DataInfo) (models.Spec, error) {
 // lstmSpec reads images row by row (sequential MNIST: 28 steps of 28 values) and text as
 // embedded token ids.
 func lstmSpec(m config.Model, info DataInfo) (models.Spec, error) {
-	c := models.LSTMConfig{Embedding: m.LSTM.Embedding, Hidden: m.LSTM.Hidden, Layers: m.LSTM.Layers,
-		Dropout: m.LSTM.Dropout, Classes: len(info.Classes)}
+	c := lstmConfig(m)
+	c.Classes = len(info.Classes)
 	switch info.Kind {
 	case KindImages:
 		c.Steps, c.Features = info.Input[1], info.Input[0]*info.Input[2]
@@ -70,15 +70,29 @@ func transformerSpec(m config.Model, info DataInfo) (models.Spec, error) {
 	if info.Kind != KindText {
 		return models.Spec{}, fmt.Errorf("model.kind: the transformer classifier reads text, not %s data", kindName(info.Kind))
 	}
-	tf := m.Transformer
-	c := models.TransformerConfig{
-		SourceVocab: info.Vocab.Size(), SourceLen: info.MaxLen, Classes: len(info.Classes),
-		Layer: graphs.LayerConfig{Dim: tf.Dim, Heads: tf.Heads, FF: tf.FF, Dropout: tf.Dropout,
-			Activation: tf.Activation, NormFirst: tf.NormFirst},
-		EncoderLayers: tf.EncoderLayers,
-	}
+	c := transformerConfig(m)
+	c.SourceVocab, c.SourceLen, c.Classes = info.Vocab.Size(), info.MaxLen, len(info.Classes)
+	c.DecoderLayers = 0 // a classifier has no decoder
 	if err := c.Validate(); err != nil {
 		return models.Spec{}, fmt.Errorf("model.%v", err)
 	}
 	return models.TransformerSpec(c), nil
+}
+
+// lstmConfig is the model section's LSTM block as a models.LSTMConfig; each task sets what
+// its data decides (steps, features or vocabulary, classes).
+func lstmConfig(m config.Model) models.LSTMConfig {
+	l := m.LSTM
+	return models.LSTMConfig{Embedding: l.Embedding, Hidden: l.Hidden, Layers: l.Layers, Dropout: l.Dropout}
+}
+
+// transformerConfig is the model section's transformer block as a models.TransformerConfig;
+// each task sets what its data decides (vocabularies, lengths, classes).
+func transformerConfig(m config.Model) models.TransformerConfig {
+	tf := m.Transformer
+	return models.TransformerConfig{
+		Layer: graphs.LayerConfig{Dim: tf.Dim, Heads: tf.Heads, FF: tf.FF, Dropout: tf.Dropout,
+			Activation: tf.Activation, NormFirst: tf.NormFirst},
+		EncoderLayers: tf.EncoderLayers, DecoderLayers: tf.DecoderLayers,
+	}
 }

@@ -87,7 +87,7 @@ func loadPairTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 		info.TargetVocab = datasets.BuildVocab(tgt, cfg.Data.MinCount, cfg.Data.VocabSize)
 	}
 	t := &pairTask{cfg: cfg, info: info}
-	t.tc = TransformerModel(cfg.Model, info)
+	t.tc = seq2seqConfig(cfg.Model, info)
 	if err := t.tc.Validate(); err != nil {
 		return nil, fmt.Errorf("model.%v", err)
 	}
@@ -111,17 +111,13 @@ func sample(pairs []datasets.Pair, limit int, seed uint64) []datasets.Pair {
 	return out
 }
 
-// TransformerModel is the encoder-decoder the model section describes for the vocabularies
-// and lengths of info.
-func TransformerModel(m config.Model, info DataInfo) models.TransformerConfig {
-	tf := m.Transformer
-	return models.TransformerConfig{
-		SourceVocab: info.Vocab.Size(), TargetVocab: info.TargetVocab.Size(),
-		SourceLen: info.MaxLen, TargetLen: info.TargetLen,
-		Layer: graphs.LayerConfig{Dim: tf.Dim, Heads: tf.Heads, FF: tf.FF, Dropout: tf.Dropout,
-			Activation: tf.Activation, NormFirst: tf.NormFirst},
-		EncoderLayers: tf.EncoderLayers, DecoderLayers: tf.DecoderLayers,
-	}
+// seq2seqConfig is the encoder-decoder the model section describes for the vocabularies and
+// lengths of info.
+func seq2seqConfig(m config.Model, info DataInfo) models.TransformerConfig {
+	c := transformerConfig(m)
+	c.SourceVocab, c.TargetVocab = info.Vocab.Size(), info.TargetVocab.Size()
+	c.SourceLen, c.TargetLen = info.MaxLen, info.TargetLen
+	return c
 }
 
 // encode turns pairs into ids. Training leaves out pairs too long for the model (they are
