@@ -128,7 +128,7 @@ func (t *charTask) NewTrainer(seed uint64) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, tgt := lm.Input.Value().Data().([]float32), lm.Targets.Value().Data().([]float32)
+	x, tgt := graphs.Float32s(lm.Input), graphs.Float32s(lm.Targets)
 	v := t.lm.Vocab
 	pos := make([]int, 0, len(x))
 	next := make([]int, 0, len(x))
@@ -205,7 +205,7 @@ func (e *LMEvaluator) run() ([]float32, error) {
 	for _, st := range e.lm.Scope.States() {
 		st.Carry()
 	}
-	return e.lm.Logits.Value().Data().([]float32), nil
+	return graphs.Float32s(e.lm.Logits), nil
 }
 
 // Evaluate computes the mean cross-entropy per predicted token of ids, its perplexity and
@@ -220,7 +220,7 @@ func (e *LMEvaluator) Evaluate(ctx context.Context, split string, ids []int) (Me
 		st.Reset()
 	}
 	s := newStreams(len(ids), e.batch, e.cfg.Steps)
-	x := e.lm.Input.Value().Data().([]float32)
+	x := graphs.Float32s(e.lm.Input)
 	v := e.cfg.Vocab
 	var nll float64
 	var n, correct int

@@ -29,9 +29,9 @@ func NewClassifierEvaluator(spec models.Spec, params []*graphs.Param, batch int)
 	if err != nil {
 		return nil, err
 	}
-	e := &ClassifierEvaluator{net: net, vm: G.NewTapeMachine(net.Scope.Graph()), batch: batch, x: net.Input.Value().Data().([]float32)}
+	e := &ClassifierEvaluator{net: net, vm: G.NewTapeMachine(net.Scope.Graph()), batch: batch, x: graphs.Float32s(net.Input)}
 	if net.Mask != nil {
-		e.mask = net.Mask.Value().Data().([]float32)
+		e.mask = graphs.Float32s(net.Mask)
 	}
 	return e, nil
 }
@@ -58,7 +58,7 @@ func (e *ClassifierEvaluator) Logits() ([]float32, error) {
 	if err := e.vm.RunAll(); err != nil {
 		return nil, fmt.Errorf("evaluation: %w", err)
 	}
-	return e.net.Logits.Value().Data().([]float32), nil
+	return graphs.Float32s(e.net.Logits), nil
 }
 
 // EvaluateImages computes loss, accuracy and the confusion matrix of an image classifier on im.

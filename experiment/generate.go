@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/graphs"
 )
 
 // Generator continues text with a trained character language model, one character per run
@@ -84,7 +85,7 @@ func (g *Generator) Stream(ctx context.Context, prompt string, o GenerateOptions
 		return err
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
-	x := g.ev.lm.Input.Value().Data().([]float32)
+	x := graphs.Float32s(g.ev.lm.Input)
 	for i := 0; i < o.Length; i++ {
 		if err := interrupted(ctx, i, o.Length, "characters"); err != nil {
 			return err
@@ -106,7 +107,7 @@ func (g *Generator) feed(ctx context.Context, prompt string) ([]float32, error) 
 	for _, st := range g.ev.lm.Scope.States() {
 		st.Reset()
 	}
-	x := g.ev.lm.Input.Value().Data().([]float32)
+	x := graphs.Float32s(g.ev.lm.Input)
 	var logits []float32
 	var err error
 	runes := []rune(prompt)

@@ -108,7 +108,7 @@ func (t *imageTask) NewTrainer(seed uint64) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, tgt := net.Input.Value().Data().([]float32), net.Targets.Value().Data().([]float32)
+	x, tgt := graphs.Float32s(net.Input), graphs.Float32s(net.Targets)
 	per := len(x) / t.cfg.Train.BatchSize
 	labels := make([]int, t.cfg.Train.BatchSize)
 	fill := func(idx []int) error {

@@ -238,8 +238,8 @@ type pairFiller struct {
 }
 
 func newPairFiller(m *models.Seq2Seq, c models.TransformerConfig) *pairFiller {
-	return &pairFiller{src: m.Source.Value().Data().([]float32), mask: m.SourceMask.Value().Data().([]float32),
-		tgtIn: m.TargetIn.Value().Data().([]float32), targets: m.Targets.Value().Data().([]float32),
+	return &pairFiller{src: graphs.Float32s(m.Source), mask: graphs.Float32s(m.SourceMask),
+		tgtIn: graphs.Float32s(m.TargetIn), targets: graphs.Float32s(m.Targets),
 		s: c.SourceLen, t: c.TargetLen, v: c.TargetVocab}
 }
 
@@ -336,7 +336,7 @@ func (e *pairEvaluator) teacherForced(ctx context.Context, split string, data []
 		if err := e.vm.RunAll(); err != nil {
 			return m, fmt.Errorf("evaluation: %w", err)
 		}
-		logits := e.m.Logits.Value().Data().([]float32)
+		logits := graphs.Float32s(e.m.Logits)
 		for r, j := range idx {
 			tgt := data[j].Tgt
 			for k := 0; k < min(len(tgt)+1, t); k++ {

@@ -111,8 +111,8 @@ func (t *textTask) NewTrainer(seed uint64) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, mask := net.Input.Value().Data().([]float32), net.Mask.Value().Data().([]float32)
-	tgt := net.Targets.Value().Data().([]float32)
+	ids, mask := graphs.Float32s(net.Input), graphs.Float32s(net.Mask)
+	tgt := graphs.Float32s(net.Targets)
 	labels, rows := make([]int, b), make([][]int, 0, b)
 	fill := func(idx []int) error {
 		rows = rows[:0]

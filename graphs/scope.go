@@ -181,3 +181,7 @@ func must(n *G.Node, err error) *G.Node {
 	}
 	return n
 }
+
+// Float32s is the float32 buffer of n's value: what a batch is written into before a run of
+// the graph (for an input) or read from after it (for an output).
+func Float32s(n *G.Node) []float32 { return n.Value().Data().([]float32) }

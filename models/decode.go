@@ -131,7 +131,7 @@ func (t *Translator) Translate(srcs [][]int, alpha float64) ([][]int, error) {
 // runEncoder encodes srcs and returns their memories (n, S, d) and padding masks (n, S).
 func (t *Translator) runEncoder(srcs [][]int) (memory, mask []float32, err error) {
 	s, d := t.c.SourceLen, t.c.Layer.Dim
-	ids, m := t.enc.Source.Value().Data().([]float32), t.enc.SourceMask.Value().Data().([]float32)
+	ids, m := graphs.Float32s(t.enc.Source), graphs.Float32s(t.enc.SourceMask)
 	clear(ids)
 	clear(m)
 	for i, src := range srcs {
@@ -147,7 +147,7 @@ func (t *Translator) runEncoder(srcs [][]int) (memory, mask []float32, err error
 		return nil, nil, fmt.Errorf("encoding: %w", err)
 	}
 	n := len(srcs)
-	return t.enc.Memory.Value().Data().([]float32)[:n*s*d], m[:n*s], nil
+	return graphs.Float32s(t.enc.Memory)[:n*s*d], m[:n*s], nil
 }
 
 // hypothesis is a decoded prefix (after <bos>) and its total log-probability.
