@@ -14,7 +14,8 @@ import (
 // IncrementalDecoder runs the decoder of a trained Seq2Seq one position at a time in plain
 // Go: each layer keeps the self-attention keys and values of the positions decoded so far,
 // so position t costs one row per layer instead of the whole prefix (the decoder graph
-// recomputes all t positions). It computes what DecoderGraph computes, without dropout.
+// recomputes all t positions). It computes what the Seq2Seq's decoder computes, without dropout
+// (incremental_test.go checks it against that decoder built as a graph).
 //
 // Rows are independent hypotheses, each attending to the memory of one source; several rows
 // (the hypotheses of a beam) may share a source. Start sets the memories, Step appends one

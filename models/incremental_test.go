@@ -59,16 +59,16 @@ func randomSources(r *rand.Rand, n, maxLen, vocab int) [][]int {
 	return srcs
 }
 
-// graphDecoder runs a DecoderGraph of c on batch full target rows.
+// graphDecoder runs a decoderGraph of c on batch full target rows.
 type graphDecoder struct {
 	c   TransformerConfig
-	dec *DecoderGraph
+	dec *decoderGraph
 	vm  G.VM
 }
 
 func newGraphDecoder(t testing.TB, c TransformerConfig, params []*graphs.Param, batch int) *graphDecoder {
 	t.Helper()
-	dec, err := BuildDecoder(c, BuildOptions{Batch: batch, Shared: params})
+	dec, err := buildDecoder(c, BuildOptions{Batch: batch, Shared: params})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -578,4 +578,33 @@ func TestBeamSearchDone(t *testing.T) {
 			t.Errorf("%s: done() = %v, want %v", tt.name, got, tt.want)
 		}
 	}
+}
+
+// decoderGraph is the decoder half of a Seq2Seq as a graph (memory and a target prefix →
+// the next-token logits at every position): the reference that incremental decoding is
+// checked against.
+type decoderGraph struct {
+	*Graph
+	Memory, SourceMask, TargetIn *G.Node
+	Logits                       *G.Node // (B·T, V)
+}
+
+// buildDecoder builds the decoder of c on shared parameter values.
+func buildDecoder(c TransformerConfig, o BuildOptions) (*decoderGraph, error) {
+	if err := checkMemory("transformer decoder", c.footprint(), o); err != nil {
+		return nil, err
+	}
+	d := &decoderGraph{}
+	g, err := build(o, func(s *graphs.Scope) *G.Node {
+		d.Memory = s.Input("memory", o.Batch, c.SourceLen, c.Layer.Dim)
+		d.SourceMask = s.Input("source_mask", o.Batch, c.SourceLen)
+		d.TargetIn = s.Input("target_in", o.Batch, c.TargetLen)
+		d.Logits = decode(s, d.TargetIn, d.Memory, d.SourceMask, c, o.Batch)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.Graph = g
+	return d, nil
 }

@@ -133,34 +133,6 @@ func BuildEncoder(c TransformerConfig, o BuildOptions) (*EncoderGraph, error) {
 	return e, nil
 }
 
-// DecoderGraph is the decoder half of a Seq2Seq for decoding: memory and a target prefix →
-// the next-token logits at every position.
-type DecoderGraph struct {
-	*Graph
-	Memory, SourceMask, TargetIn *G.Node
-	Logits                       *G.Node // (B·T, V)
-}
-
-// BuildDecoder builds the decoder of c on shared parameter values.
-func BuildDecoder(c TransformerConfig, o BuildOptions) (*DecoderGraph, error) {
-	if err := checkMemory("transformer decoder", c.footprint(), o); err != nil {
-		return nil, err
-	}
-	d := &DecoderGraph{}
-	g, err := build(o, func(s *graphs.Scope) *G.Node {
-		d.Memory = s.Input("memory", o.Batch, c.SourceLen, c.Layer.Dim)
-		d.SourceMask = s.Input("source_mask", o.Batch, c.SourceLen)
-		d.TargetIn = s.Input("target_in", o.Batch, c.TargetLen)
-		d.Logits = decode(s, d.TargetIn, d.Memory, d.SourceMask, c, o.Batch)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	d.Graph = g
-	return d, nil
-}
-
 // TransformerSpec is the encoder-only classifier of the benchmark suite's tfenc model:
 // emb·√d + positions, nn.TransformerEncoder (no final norm), mean over the real tokens, fc.
 // Parameter names: emb, enc.layers.i.*, fc.
