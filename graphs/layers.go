@@ -66,9 +66,6 @@ func Flatten(x *G.Node) *G.Node {
 	return must(G.Reshape(x, tensor.Shape{shape[0], rest}))
 }
 
-// LogSoftmax is log(softmax(x)) along the last axis of a (B, C) input.
-func LogSoftmax(x *G.Node) *G.Node { return must(G.LogSoftMax(x, 1)) }
-
 // SoftmaxCrossEntropy is the weighted cross-entropy −Σᵢⱼ Tᵢⱼ·log softmax(logits)ᵢⱼ, a scalar.
 // targets is (B, C) with row i equal to wᵢ·onehot(yᵢ); with wᵢ = 1/valid for real rows and 0
 // for the padding of a short last batch it is the mean loss of the real rows, as
