@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-
-	"github.com/gorgonet/gorgonet/graphs"
 	"strings"
 
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/models"
 )
 

@@ -72,7 +72,6 @@ func transformerSpec(m config.Model, info DataInfo) (models.Spec, error) {
 	}
 	c := transformerConfig(m)
 	c.SourceVocab, c.SourceLen, c.Classes = info.Vocab.Size(), info.MaxLen, len(info.Classes)
-	c.DecoderLayers = 0 // a classifier has no decoder
 	if err := c.Validate(); err != nil {
 		return models.Spec{}, fmt.Errorf("model.%v", err)
 	}
@@ -86,13 +85,14 @@ func lstmConfig(m config.Model) models.LSTMConfig {
 	return models.LSTMConfig{Embedding: l.Embedding, Hidden: l.Hidden, Layers: l.Layers, Dropout: l.Dropout}
 }
 
-// transformerConfig is the model section's transformer block as a models.TransformerConfig;
-// each task sets what its data decides (vocabularies, lengths, classes).
+// transformerConfig is the model section's transformer block as a models.TransformerConfig
+// of an encoder; each task sets what its data decides (vocabularies, lengths, classes), and
+// the encoder-decoder its decoder layers.
 func transformerConfig(m config.Model) models.TransformerConfig {
 	tf := m.Transformer
 	return models.TransformerConfig{
 		Layer: graphs.LayerConfig{Dim: tf.Dim, Heads: tf.Heads, FF: tf.FF, Dropout: tf.Dropout,
 			Activation: tf.Activation, NormFirst: tf.NormFirst},
-		EncoderLayers: tf.EncoderLayers, DecoderLayers: tf.DecoderLayers,
+		EncoderLayers: tf.EncoderLayers,
 	}
 }

@@ -117,6 +117,7 @@ func seq2seqConfig(m config.Model, info DataInfo) models.TransformerConfig {
 	c := transformerConfig(m)
 	c.SourceVocab, c.TargetVocab = info.Vocab.Size(), info.TargetVocab.Size()
 	c.SourceLen, c.TargetLen = info.MaxLen, info.TargetLen
+	c.DecoderLayers = m.Transformer.DecoderLayers
 	return c
 }
 

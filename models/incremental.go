@@ -445,6 +445,7 @@ func addInto(x, y []float32) {
 // layerNormRows normalises each row of x (n, d) in place, as graphs.LayerNorm does.
 func layerNormRows(x []float32, w layerNormWeights, d int, eps float64) {
 	for r := 0; r < len(x); r += d {
-		graphs.NormalizeRow(x[r:][:d], x[r:][:d], w.w, w.b, eps)
+		row := x[r:][:d]
+		graphs.NormalizeRow(row, row, w.w, w.b, eps)
 	}
 }
