@@ -8,6 +8,8 @@ import (
 // inFile formats e as one line naming the file, the line and the key.
 func (e *schemaError) inFile(source string) error {
 	switch {
+	case e.msg != "":
+		return fmt.Errorf("%s:%d: %s is %s", source, e.line, e.path, e.msg)
 	case e.unknown:
 		section, key := splitKey(e.path)
 		where := "at top level"
@@ -25,6 +27,8 @@ func (e *schemaError) inFile(source string) error {
 // inSet formats e as one line naming the --set argument and the key.
 func (e *schemaError) inSet(kv string) error {
 	switch {
+	case e.msg != "":
+		return fmt.Errorf("--set %s: %s is %s", kv, e.path, e.msg)
 	case e.unknown:
 		return fmt.Errorf("--set %s: unknown key %q%s", kv, e.path, didYouMean(e.suggest))
 	case e.dupLine > 0:

@@ -17,7 +17,7 @@ func ExampleExperiment_Set() {
 			fmt.Println(err)
 		}
 	}
-	fmt.Println(e.Train.Epochs, e.Model.CNN.Channels, e.Validate())
+	fmt.Println(e.Train.Epochs, e.Model.CNN().Channels, e.Validate())
 	// Output:
 	// --set train.epoch=2: unknown key "train.epoch" (did you mean train.epochs?)
 	// --set train.batch_size=big: train.batch_size must be an integer

@@ -130,3 +130,27 @@ func (e Experiment) YAML() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// ParseSaved decodes a config that gorgonet wrote itself, into a checkpoint or a run's
+// config.yaml. Those of format gorgonet/1 (before 2026-12-03) list every model kind's block;
+// the blocks of other kinds than model.kind are dropped before the strict Parse.
+func ParseSaved(source string, data []byte) (Experiment, error) {
+	root, err := parseNode(source, data)
+	if err != nil {
+		return Experiment{}, err
+	}
+	m := mappingValue(root, "model")
+	if kind := mappingValue(m, "kind"); kind != nil {
+		kept := m.Content[:0]
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if k := m.Content[i].Value; k == "kind" || k == kind.Value {
+				kept = append(kept, m.Content[i], m.Content[i+1])
+			}
+		}
+		m.Content = kept
+		if data, err = yaml.Marshal(root); err != nil {
+			return Experiment{}, err
+		}
+	}
+	return Parse(source, data)
+}

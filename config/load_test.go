@@ -53,7 +53,7 @@ func TestParseStartsFromDefault(t *testing.T) {
 	}
 	want := Default()
 	want.Train.Optimizer.LR = 0.01
-	want.Model.CNN.Channels = []int{8}
+	cnn(&want, func(c *CNN) { c.Channels = []int{8} })
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse = %+v, want %+v", got, want)
 	}

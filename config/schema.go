@@ -39,27 +39,15 @@ type Data struct {
 	VocabSize int `yaml:"vocab_size"`
 }
 
-// Model selects one architecture by kind; only the section named by Kind is used.
-type Model struct {
-	// Kind is the model registry name: cnn (images), lstm (images read row by row, text, character streams) or transformer (text, sequence pairs).
-	Kind string `yaml:"kind"`
-	// CNN holds the sizes used when kind is cnn.
-	CNN CNN `yaml:"cnn"`
-	// LSTM holds the sizes used when kind is lstm.
-	LSTM LSTM `yaml:"lstm"`
-	// Transformer holds the sizes used when kind is transformer.
-	Transformer Transformer `yaml:"transformer"`
-}
-
-// LSTM is a stacked LSTM (torch.nn.LSTM) followed by a linear layer: over the classes from the last real step (classifiers), or over the vocabulary at every step (language models).
-type LSTM struct {
+// Recurrent is the block of a recurrent model: stacked recurrent layers (torch.nn.LSTM for kind lstm) followed by a linear layer: over the classes from the last real step (classifiers), or over the vocabulary at every step (language models).
+type Recurrent struct {
 	// Embedding is the size of the token embeddings for text and characters (images feed their pixel rows directly); default 64.
 	Embedding int `yaml:"embedding"`
 	// Hidden is the size of the hidden state; default 128.
 	Hidden int `yaml:"hidden"`
-	// Layers is the number of stacked LSTM layers; default 1.
+	// Layers is the number of stacked recurrent layers; default 1.
 	Layers int `yaml:"layers"`
-	// Dropout is the drop probability between LSTM layers and before the output layer, in [0,1); default 0.
+	// Dropout is the drop probability between recurrent layers and before the output layer, in [0,1); default 0.
 	Dropout float64 `yaml:"dropout"`
 }
 
@@ -169,16 +157,10 @@ type Decode struct {
 // Default returns an experiment with every default filled in: the MNIST CNN.
 func Default() Experiment {
 	return Experiment{
-		Name: "mnist-cnn",
-		Seed: 1,
-		Data: Data{Name: "mnist", ValFraction: 0.1, TestFraction: 0.1, MaxLen: 64, MinCount: 1},
-		Model: Model{
-			Kind: "cnn",
-			CNN:  CNN{Channels: []int{32, 64}, Kernel: 3, Hidden: []int{128}},
-			LSTM: LSTM{Embedding: 64, Hidden: 128, Layers: 1},
-			Transformer: Transformer{Dim: 64, Heads: 4, FF: 256, EncoderLayers: 2, DecoderLayers: 2,
-				Dropout: 0.1, Activation: "relu"},
-		},
+		Name:  "mnist-cnn",
+		Seed:  1,
+		Data:  Data{Name: "mnist", ValFraction: 0.1, TestFraction: 0.1, MaxLen: 64, MinCount: 1},
+		Model: Model{Kind: defaultModelKind, Block: NewCNN()},
 		Train: Train{
 			Epochs:        3,
 			BatchSize:     64,
@@ -191,4 +173,18 @@ func Default() Experiment {
 		},
 		Decode: Decode{Beam: 1, LengthPenalty: 1},
 	}
+}
+
+// defaultModelKind is the kind of Default(), which a config without model.kind trains.
+const defaultModelKind = "cnn"
+
+// NewCNN returns the cnn block with its defaults.
+func NewCNN() Block { return CNN{Channels: []int{32, 64}, Kernel: 3, Hidden: []int{128}} }
+
+// NewRecurrent returns the block of a recurrent model with its defaults.
+func NewRecurrent() Block { return Recurrent{Embedding: 64, Hidden: 128, Layers: 1} }
+
+// NewTransformer returns the transformer block with its defaults.
+func NewTransformer() Block {
+	return Transformer{Dim: 64, Heads: 4, FF: 256, EncoderLayers: 2, DecoderLayers: 2, Dropout: 0.1, Activation: "relu"}
 }

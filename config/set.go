@@ -18,23 +18,40 @@ func (e *Experiment) Set(kv string) error {
 	if !ok {
 		return fmt.Errorf("--set %s: want key=value, e.g. --set train.epochs=1", kv)
 	}
+	if key == "model" || strings.HasPrefix(key, "model.") {
+		return e.Model.set(kv, key, value)
+	}
 	field, ok := lookup(reflect.ValueOf(e).Elem(), key)
 	if !ok {
 		return (&schemaError{path: key, unknown: true, suggest: suggestKey(key)}).inSet(kv)
 	}
+	return setField(field, kv, key, value)
+}
+
+// setField sets the field that key names to value, parsed as YAML that must fit its type.
+func setField(field reflect.Value, kv, key, value string) error {
 	if field.Kind() == reflect.String {
 		field.SetString(value) // verbatim, so that "#run 1" or "a: b" are not read as YAML
 		return nil
 	}
-	n, err := parseValue(value)
+	n, err := parseSetValue(kv, key, value)
 	if err != nil {
-		msg := yamlLine.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "$2")
-		return fmt.Errorf("--set %s: %s is not valid YAML: %s", kv, key, msg)
+		return err
 	}
 	if serr := check(n, field.Type(), key); serr != nil {
 		return serr.inSet(kv)
 	}
 	return n.Decode(field.Addr().Interface())
+}
+
+// parseSetValue parses the value of a --set override, with an error naming it.
+func parseSetValue(kv, key, value string) (*yaml.Node, error) {
+	n, err := parseValue(value)
+	if err != nil {
+		msg := yamlLine.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "$2")
+		return nil, fmt.Errorf("--set %s: %s is not valid YAML: %s", kv, key, msg)
+	}
+	return n, nil
 }
 
 // parseValue parses a --set value as a YAML node; an empty value is a null scalar.

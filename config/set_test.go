@@ -3,6 +3,7 @@ package config
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -15,8 +16,8 @@ func TestSet(t *testing.T) {
 		{"train.optimizer.lr=1e-2", func(e *Experiment) { e.Train.Optimizer.LR = 0.01 }},
 		{"train.optimizer.lr=1", func(e *Experiment) { e.Train.Optimizer.LR = 1 }},
 		{"train.optimizer.nesterov=true", func(e *Experiment) { e.Train.Optimizer.Nesterov = true }},
-		{"model.cnn.channels=[16,32]", func(e *Experiment) { e.Model.CNN.Channels = []int{16, 32} }},
-		{"model.cnn.hidden=[]", func(e *Experiment) { e.Model.CNN.Hidden = []int{} }},
+		{"model.cnn.channels=[16,32]", func(e *Experiment) { cnn(e, func(c *CNN) { c.Channels = []int{16, 32} }) }},
+		{"model.cnn.hidden=[]", func(e *Experiment) { cnn(e, func(c *CNN) { c.Hidden = []int{} }) }},
 		{"data.name=fashion-mnist", func(e *Experiment) { e.Data.Name = "fashion-mnist" }},
 		{"data.path=/tmp/a=b", func(e *Experiment) { e.Data.Path = "/tmp/a=b" }},
 		{"name=#1 run", func(e *Experiment) { e.Name = "#1 run" }},
@@ -86,8 +87,8 @@ func TestSetAfterLoad(t *testing.T) {
 	if err := e.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if e.Train.Epochs != 1 || e.Data.Limit != 512 || !slices.Equal(e.Model.CNN.Channels, []int{8}) {
-		t.Errorf("after Set: epochs %d, limit %d, channels %v; want 1, 512, [8]", e.Train.Epochs, e.Data.Limit, e.Model.CNN.Channels)
+	if e.Train.Epochs != 1 || e.Data.Limit != 512 || !slices.Equal(e.Model.CNN().Channels, []int{8}) {
+		t.Errorf("after Set: epochs %d, limit %d, channels %v; want 1, 512, [8]", e.Train.Epochs, e.Data.Limit, e.Model.CNN().Channels)
 	}
 	if e.Train.Schedule.Name != "cosine" {
 		t.Errorf("Set lost a loaded value: schedule %q, want cosine", e.Train.Schedule.Name)
@@ -107,7 +108,14 @@ func TestKeys(t *testing.T) {
 	}
 	for _, k := range keys {
 		e := Default()
-		if _, ok := lookup(reflect.ValueOf(&e).Elem(), k); !ok {
+		v, key := reflect.ValueOf(e), k
+		if kind, rest, ok := strings.Cut(strings.TrimPrefix(k, "model."), "."); ok && strings.HasPrefix(k, "model.") {
+			if err := e.Set("model.kind=" + kind); err != nil {
+				t.Fatal(err)
+			}
+			v, key = reflect.ValueOf(e.Model.Block), rest
+		}
+		if _, ok := lookup(v, key); !ok && k != "model.kind" {
 			t.Errorf("key %q from Keys() does not resolve", k)
 		}
 	}

@@ -8,10 +8,9 @@ import (
 	"strings"
 )
 
-// The names a config may use. Models and data sets live in other packages; these lists
-// only make typos fail before any work starts.
+// The names a config may use. Model kinds are registered (RegisterModel) and data sets live
+// in other packages; these lists only make typos fail before any work starts.
 var (
-	ModelKinds  = []string{"cnn", "lstm", "transformer"}
 	Activations = []string{"relu", "gelu"}
 	Optimizers  = []string{"sgd", "adam", "adamw"}
 	Schedules   = []string{"constant", "step", "cosine"}
@@ -32,16 +31,7 @@ func (e Experiment) Validate() error {
 	v.require(slices.Contains(Units, e.Data.Units), "data.units must be words, chars or empty (the data set's own), got %q", e.Data.Units)
 	above(v, "data.min_count", e.Data.MinCount, 0)
 	v.require(e.Data.VocabSize == 0 || e.Data.VocabSize >= 5, "data.vocab_size must be 0 (no cap) or at least 5 (four special tokens and one more), got %d", e.Data.VocabSize)
-	if oneOf(v, "model.kind", e.Model.Kind, ModelKinds) {
-		switch e.Model.Kind {
-		case "cnn":
-			e.Model.CNN.validate(v)
-		case "lstm":
-			e.Model.LSTM.validate(v)
-		case "transformer":
-			e.Model.Transformer.validate(v)
-		}
-	}
+	e.Model.validate(v)
 	e.Train.validate(v)
 	above(v, "decode.beam", e.Decode.Beam, 0)
 	atLeast(v, "decode.length_penalty", e.Decode.LengthPenalty, 0)
@@ -50,31 +40,33 @@ func (e Experiment) Validate() error {
 	return v.err()
 }
 
-func (c CNN) validate(v *validator) {
-	sizes(v, "model.cnn.channels", c.Channels, true)
-	v.require(c.Kernel > 0 && c.Kernel%2 == 1, "model.cnn.kernel must be odd and > 0, got %d", c.Kernel)
-	sizes(v, "model.cnn.hidden", c.Hidden, false)
-	fraction(v, "model.cnn.dropout", c.Dropout)
+// The blocks validate under key, the block's own dotted key (model.cnn, model.lstm, ...).
+
+func (c CNN) validate(v *validator, key string) {
+	sizes(v, key+".channels", c.Channels, true)
+	v.require(c.Kernel > 0 && c.Kernel%2 == 1, "%s.kernel must be odd and > 0, got %d", key, c.Kernel)
+	sizes(v, key+".hidden", c.Hidden, false)
+	fraction(v, key+".dropout", c.Dropout)
 }
 
-func (l LSTM) validate(v *validator) {
-	above(v, "model.lstm.embedding", l.Embedding, 0)
-	above(v, "model.lstm.hidden", l.Hidden, 0)
-	above(v, "model.lstm.layers", l.Layers, 0)
-	fraction(v, "model.lstm.dropout", l.Dropout)
+func (r Recurrent) validate(v *validator, key string) {
+	above(v, key+".embedding", r.Embedding, 0)
+	above(v, key+".hidden", r.Hidden, 0)
+	above(v, key+".layers", r.Layers, 0)
+	fraction(v, key+".dropout", r.Dropout)
 }
 
-func (t Transformer) validate(v *validator) {
-	above(v, "model.transformer.dim", t.Dim, 0)
-	if above(v, "model.transformer.heads", t.Heads, 0) && t.Dim > 0 {
-		v.require(t.Dim%t.Heads == 0, "model.transformer.heads (%d) must divide model.transformer.dim (%d)", t.Heads, t.Dim)
+func (t Transformer) validate(v *validator, key string) {
+	above(v, key+".dim", t.Dim, 0)
+	if above(v, key+".heads", t.Heads, 0) && t.Dim > 0 {
+		v.require(t.Dim%t.Heads == 0, "%s.heads (%d) must divide %s.dim (%d)", key, t.Heads, key, t.Dim)
 	}
-	v.require(t.Dim%2 == 0, "model.transformer.dim must be even for the sinusoidal positions, got %d", t.Dim)
-	above(v, "model.transformer.ff", t.FF, 0)
-	above(v, "model.transformer.encoder_layers", t.EncoderLayers, 0)
-	atLeast(v, "model.transformer.decoder_layers", t.DecoderLayers, 0)
-	fraction(v, "model.transformer.dropout", t.Dropout)
-	oneOf(v, "model.transformer.activation", t.Activation, Activations)
+	v.require(t.Dim%2 == 0, "%s.dim must be even for the sinusoidal positions, got %d", key, t.Dim)
+	above(v, key+".ff", t.FF, 0)
+	above(v, key+".encoder_layers", t.EncoderLayers, 0)
+	atLeast(v, key+".decoder_layers", t.DecoderLayers, 0)
+	fraction(v, key+".dropout", t.Dropout)
+	oneOf(v, key+".activation", t.Activation, Activations)
 }
 
 func (t Train) validate(v *validator) {

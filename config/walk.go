@@ -18,6 +18,7 @@ type schemaError struct {
 	line    int
 	path    string // dotted key of the offending key or value
 	unknown bool   // the key does not exist; otherwise the value has the wrong type
+	msg     string // set: why the key is refused, in words
 	dupLine int    // > 0: the key was already set on this line
 	got     string // the offending value, e.g. `"abc"` or "a list"
 	want    string // what the schema expects, e.g. "an integer"
@@ -52,7 +53,7 @@ func tagNames(t reflect.Type) []string {
 // lookup resolves a dotted key such as train.optimizer.lr to the field it names.
 func lookup(v reflect.Value, key string) (reflect.Value, bool) {
 	for _, part := range strings.Split(key, ".") {
-		if v.Kind() != reflect.Struct {
+		if v.Kind() != reflect.Struct || v.Type() == modelType { // model keys: see Model.set
 			return v, false
 		}
 		i, ok := fieldIndex(v.Type(), part)
@@ -70,6 +71,13 @@ func paths(t reflect.Type, prefix string, sections bool) []string {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		key := joinKey(prefix, tagName(f))
+		if f.Type == modelType {
+			if sections {
+				out = append(out, key)
+			}
+			out = append(out, modelPaths(key, sections)...)
+			continue
+		}
 		if f.Type.Kind() != reflect.Struct {
 			out = append(out, key)
 			continue
@@ -103,6 +111,9 @@ func check(n *yaml.Node, t reflect.Type, path string) *schemaError {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
+		if t == modelType {
+			return checkModel(n, path, defaultModelKind)
+		}
 		return checkMapping(n, t, path)
 	case reflect.Slice:
 		return checkSequence(n, t, path)

@@ -65,8 +65,10 @@ func (s streams) fill(ids []int, k int, inputs []float32, target func(pos, next 
 }
 
 func loadCharTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
-	if cfg.Model.Kind != "lstm" {
-		return nil, fmt.Errorf("model.kind: %s data trains a language model, which needs kind lstm, not %s", cfg.Data.Name, cfg.Model.Kind)
+	kind := Models[cfg.Model.Kind]
+	if kind.LanguageModel == nil {
+		return nil, fmt.Errorf("model.kind: %s data trains a language model, which kind %s does not build; use %s",
+			cfg.Data.Name, cfg.Model.Kind, kindsWith(func(k ModelKind) bool { return k.LanguageModel != nil }))
 	}
 	text, err := datasets.LoadOpticks(cfg.Data.Path)
 	if err != nil {
@@ -89,7 +91,7 @@ func loadCharTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 		t.train = t.train[:cfg.Data.Limit]
 	}
 	t.info = info
-	t.lm = charModelConfig(cfg.Model, info)
+	t.lm = kind.LanguageModel(cfg.Model, info)
 	if err := t.lm.Validate(); err != nil {
 		return nil, fmt.Errorf("model.%v", err)
 	}

@@ -12,8 +12,12 @@ import (
 	"github.com/gorgonet/gorgonet/optim"
 )
 
-// Format names the checkpoint layout; a file with another value is refused.
-const Format = "gorgonet/1"
+// Format names the checkpoint layout. gorgonet/2 configs hold only their model kind's
+// block; gorgonet/1 ones held every kind's and still load. Any other value is refused.
+const Format = "gorgonet/2"
+
+// formats are the layouts Load reads.
+var formats = []string{"gorgonet/1", Format}
 
 // optimizerPrefix and statePrefix keep optimizer tensors and carried recurrent states apart
 // from the model's state_dict entries.
@@ -88,11 +92,14 @@ func Load(path string) (*Loaded, error) {
 		return nil, err
 	}
 	md := f.Metadata
-	if md["format"] != Format {
-		return nil, fmt.Errorf("checkpoint %s: not a gorgonet checkpoint (format %q, want %q)", path, md["format"], Format)
+	switch format := md["format"]; {
+	case format == "" || !strings.HasPrefix(format, "gorgonet/"):
+		return nil, fmt.Errorf("checkpoint %s: not a gorgonet checkpoint (format %q, want %s)", path, format, strings.Join(formats, " or "))
+	case !slices.Contains(formats, format):
+		return nil, fmt.Errorf("checkpoint %s: format %s, and this gorgonet reads %s", path, format, strings.Join(formats, " and "))
 	}
 	l := &Loaded{Path: path, file: f}
-	if l.Config, err = config.Parse(path+" (embedded config)", []byte(md["config"])); err != nil {
+	if l.Config, err = config.ParseSaved(path+" (embedded config)", []byte(md["config"])); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(md["data"]), &l.Info); err != nil {

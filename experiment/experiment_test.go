@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,7 +18,9 @@ var mnistInfo = DataInfo{Input: [3]int{1, 28, 28}, Classes: datasets.MNISTClasse
 func smallSpec(t *testing.T, channels ...int) (config.Experiment, models.Spec) {
 	t.Helper()
 	cfg := config.Default()
-	cfg.Model.CNN.Channels, cfg.Model.CNN.Hidden = channels, []int{8}
+	c := cfg.Model.CNN()
+	c.Channels, c.Hidden = channels, []int{8}
+	cfg.Model.Block = c
 	spec, err := ModelSpec(cfg.Model, mnistInfo)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +46,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Config.Model.CNN.Channels[1] != 3 || l.Info.Classes[9] != "9" || l.Info.Norm != mnistInfo.Norm {
+	if l.Config.Model.CNN().Channels[1] != 3 || l.Info.Classes[9] != "9" || l.Info.Norm != mnistInfo.Norm {
 		t.Errorf("config or data description changed: %+v %+v", l.Config.Model, l.Info)
 	}
 	if l.Progress.Step != 5 || l.Progress.Batch != 3 || !slices.Equal(l.Progress.RNG, prog.RNG) {
@@ -108,8 +111,30 @@ func TestModelSpecErrors(t *testing.T) {
 		t.Errorf("unknown kind: %v", err)
 	}
 	m = config.Default().Model
-	m.CNN.Channels = []int{8, 8, 8, 8, 8}
+	c := m.CNN()
+	c.Channels = []int{8, 8, 8, 8, 8}
+	m.Block = c
 	if _, err := ModelSpec(m, mnistInfo); err == nil || !strings.Contains(err.Error(), "model.cnn") {
 		t.Errorf("a CNN too deep for 28×28: %v", err)
+	}
+}
+
+// TestFormat1CheckpointStillLoads opens a checkpoint written before configs held only their
+// kind's block, and evaluates it.
+func TestFormat1CheckpointStillLoads(t *testing.T) {
+	m, err := OpenModel("testdata/gorgonet1-mnist-cnn.safetensors", "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if c := m.Checkpoint.Config.Model; c.Kind != "cnn" || !slices.Equal(c.CNN().Channels, []int{2}) {
+		t.Errorf("model = %+v, want cnn with channels [2]", c)
+	}
+	got, err := m.Evaluate(context.Background(), "test", EvalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Examples != 10000 || got.Accuracy <= 0 || got.Accuracy > 1 {
+		t.Errorf("test metrics = %+v", got)
 	}
 }

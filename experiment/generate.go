@@ -36,7 +36,11 @@ func OpenGenerator(path string) (*Generator, *Loaded, error) {
 	if l.Info.Kind != KindChars || l.Info.Vocab == nil {
 		return nil, nil, fmt.Errorf("checkpoint %s holds a %s model, not a language model", path, kindName(l.Info.Kind))
 	}
-	c := charModelConfig(l.Config.Model, l.Info)
+	lm := Models[l.Config.Model.Kind].LanguageModel
+	if lm == nil {
+		return nil, nil, fmt.Errorf("checkpoint %s: model.kind %s builds no language model", path, l.Config.Model.Kind)
+	}
+	c := lm(l.Config.Model, l.Info)
 	c.Steps = 1
 	ev, err := NewLMEvaluator(c, nil, 1)
 	if err != nil {

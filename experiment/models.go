@@ -11,24 +11,65 @@ import (
 	"github.com/gorgonet/gorgonet/models"
 )
 
-// ModelBuilder turns the model section of a config into a classifier sized for the data.
-type ModelBuilder func(m config.Model, info DataInfo) (models.Spec, error)
+// ModelKind is one model.kind: its config block, and the models it builds for the kinds of
+// data it serves. A task asks the kind for the model it needs and refuses a kind that has none.
+type ModelKind struct {
+	Config config.ModelKind
+	// Classifier sizes the classifier of images or text for info; nil: the kind builds none.
+	Classifier func(m config.Model, info DataInfo) (models.Spec, error)
+	// LanguageModel sizes the language model of a character stream; nil: the kind builds none.
+	LanguageModel func(m config.Model, info DataInfo) models.LSTMConfig
+	// Seq2Seq sizes the encoder-decoder of sequence pairs; nil: the kind builds none.
+	Seq2Seq func(m config.Model, info DataInfo) models.TransformerConfig
+}
 
-// Models lists the model kinds by the name used in configs (model.kind).
-var Models = map[string]ModelBuilder{
-	"cnn":  cnnSpec,
-	"lstm": lstmSpec,
+// Models lists the model kinds by the name used in configs (model.kind). It is the one
+// registry of kinds: config validation reads the same entries (config.RegisterModel).
+var Models = map[string]ModelKind{}
 
-	"transformer": transformerSpec,
+func registerModel(k ModelKind) {
+	config.RegisterModel(k.Config)
+	Models[k.Config.Name] = k
+}
+
+func init() {
+	registerModel(ModelKind{
+		Config:     config.ModelKind{Name: "cnn", About: "convolutional classifier of images", New: config.NewCNN},
+		Classifier: cnnSpec,
+	})
+	registerModel(ModelKind{
+		Config:        config.ModelKind{Name: "lstm", About: "LSTM: images read row by row, text, character streams", New: config.NewRecurrent},
+		Classifier:    lstmSpec,
+		LanguageModel: charModelConfig,
+	})
+	registerModel(ModelKind{
+		Config:     config.ModelKind{Name: "transformer", About: "Transformer: encoder for text, encoder-decoder for sequence pairs", New: config.NewTransformer},
+		Classifier: transformerSpec,
+		Seq2Seq:    seq2seqConfig,
+	})
+}
+
+// kindsWith lists the model kinds for which has is true, for errors that say which to use.
+func kindsWith(has func(ModelKind) bool) string {
+	var names []string
+	for _, name := range slices.Sorted(maps.Keys(Models)) {
+		if has(Models[name]) {
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, " or ")
 }
 
 // ModelSpec is the classifier the experiment's model section describes, sized for info.
 func ModelSpec(m config.Model, info DataInfo) (models.Spec, error) {
-	build, ok := Models[m.Kind]
+	k, ok := Models[m.Kind]
 	if !ok {
 		return models.Spec{}, fmt.Errorf("model.kind: unknown model %q (known: %s)", m.Kind, strings.Join(slices.Sorted(maps.Keys(Models)), ", "))
 	}
-	return build(m, info)
+	if k.Classifier == nil {
+		return models.Spec{}, fmt.Errorf("model.kind: %s builds no classifier; use %s", m.Kind, kindsWith(func(k ModelKind) bool { return k.Classifier != nil }))
+	}
+	return k.Classifier(m, info)
 }
 
 func cnnSpec(m config.Model, info DataInfo) (models.Spec, error) {
@@ -37,7 +78,7 @@ func cnnSpec(m config.Model, info DataInfo) (models.Spec, error) {
 	}
 	c := models.CNNConfig{
 		Input: info.Input, Classes: len(info.Classes),
-		Channels: m.CNN.Channels, Kernel: m.CNN.Kernel, Hidden: m.CNN.Hidden, Dropout: m.CNN.Dropout,
+		Channels: m.CNN().Channels, Kernel: m.CNN().Kernel, Hidden: m.CNN().Hidden, Dropout: m.CNN().Dropout,
 	}
 	if err := c.Validate(); err != nil {
 		return models.Spec{}, fmt.Errorf("model.%v", err)
@@ -81,7 +122,7 @@ func transformerSpec(m config.Model, info DataInfo) (models.Spec, error) {
 // lstmConfig is the model section's LSTM block as a models.LSTMConfig; each task sets what
 // its data decides (steps, features or vocabulary, classes).
 func lstmConfig(m config.Model) models.LSTMConfig {
-	l := m.LSTM
+	l := m.Recurrent()
 	return models.LSTMConfig{Embedding: l.Embedding, Hidden: l.Hidden, Layers: l.Layers, Dropout: l.Dropout}
 }
 
@@ -89,7 +130,7 @@ func lstmConfig(m config.Model) models.LSTMConfig {
 // of an encoder; each task sets what its data decides (vocabularies, lengths, classes), and
 // the encoder-decoder its decoder layers.
 func transformerConfig(m config.Model) models.TransformerConfig {
-	tf := m.Transformer
+	tf := m.Transformer()
 	return models.TransformerConfig{
 		Layer: graphs.LayerConfig{Dim: tf.Dim, Heads: tf.Heads, FF: tf.FF, Dropout: tf.Dropout,
 			Activation: tf.Activation, NormFirst: tf.NormFirst},

@@ -63,8 +63,10 @@ type pairTask struct {
 }
 
 func loadPairTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
-	if cfg.Model.Kind != "transformer" {
-		return nil, fmt.Errorf("model.kind: %s data needs an encoder-decoder, kind transformer, not %s", cfg.Data.Name, cfg.Model.Kind)
+	kind := Models[cfg.Model.Kind]
+	if kind.Seq2Seq == nil {
+		return nil, fmt.Errorf("model.kind: %s data needs an encoder-decoder, which kind %s does not build; use %s",
+			cfg.Data.Name, cfg.Model.Kind, kindsWith(func(k ModelKind) bool { return k.Seq2Seq != nil }))
 	}
 	pairs, tokens, err := pairSets[cfg.Data.Name](cfg.Data)
 	if err != nil {
@@ -87,7 +89,7 @@ func loadPairTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
 		info.TargetVocab = datasets.BuildVocab(tgt, cfg.Data.MinCount, cfg.Data.VocabSize)
 	}
 	t := &pairTask{cfg: cfg, info: info}
-	t.tc = seq2seqConfig(cfg.Model, info)
+	t.tc = kind.Seq2Seq(cfg.Model, info)
 	if err := t.tc.Validate(); err != nil {
 		return nil, fmt.Errorf("model.%v", err)
 	}
@@ -117,7 +119,7 @@ func seq2seqConfig(m config.Model, info DataInfo) models.TransformerConfig {
 	c := transformerConfig(m)
 	c.SourceVocab, c.TargetVocab = info.Vocab.Size(), info.TargetVocab.Size()
 	c.SourceLen, c.TargetLen = info.MaxLen, info.TargetLen
-	c.DecoderLayers = m.Transformer.DecoderLayers
+	c.DecoderLayers = m.Transformer().DecoderLayers
 	return c
 }
 

@@ -35,7 +35,11 @@ func OpenTranslator(path string, batch, beam int) (*Translator, *Loaded, error) 
 	if l.Info.Kind != KindPairs || l.Info.Vocab == nil || l.Info.TargetVocab == nil {
 		return nil, nil, fmt.Errorf("checkpoint %s holds a %s model, not a sequence-to-sequence model", path, kindName(l.Info.Kind))
 	}
-	c := seq2seqConfig(l.Config.Model, l.Info)
+	s2s := Models[l.Config.Model.Kind].Seq2Seq
+	if s2s == nil {
+		return nil, nil, fmt.Errorf("checkpoint %s: model.kind %s builds no encoder-decoder", path, l.Config.Model.Kind)
+	}
+	c := s2s(l.Config.Model, l.Info)
 	m, err := models.BuildSeq2Seq(c, models.BuildOptions{Batch: 1})
 	if err != nil {
 		return nil, nil, err

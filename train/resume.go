@@ -80,7 +80,7 @@ func checkBelongs(dir string, l *experiment.Loaded) error {
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	run, err := config.Parse(path, b)
+	run, err := config.ParseSaved(path, b)
 	if err != nil {
 		return err
 	}

@@ -295,6 +295,13 @@ func TestEvalBadCheckpoints(t *testing.T) {
 			wants: []string{"$CKPT", "not a gorgonet checkpoint"},
 		},
 		{
+			name: "a later format",
+			make: func(t *testing.T, path string) {
+				rewrite(t, path, func(f *checkpoint.File) { f.Metadata["format"] = "gorgonet/9" })
+			},
+			wants: []string{"$CKPT", "format gorgonet/9, and this gorgonet reads gorgonet/1 and gorgonet/2"},
+		},
+		{
 			name: "embedded config with an unknown key",
 			make: func(t *testing.T, path string) {
 				rewrite(t, path, func(f *checkpoint.File) { f.Metadata["config"] += "extra: 1\n" })

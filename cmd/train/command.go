@@ -24,6 +24,7 @@ type options struct {
 	force      bool
 	maxSteps   int
 	progress   string
+	print      bool
 
 	run train.Options
 }
@@ -58,7 +59,10 @@ Shell completion: train completion bash|zsh|fish|powershell`,
   go run ./cmd/train --config my.yaml --set train.optimizer.lr=3e-4
 
   # continue an interrupted run
-  go run ./cmd/train --resume runs/quick`,
+  go run ./cmd/train --resume runs/quick
+
+  # every key the LSTM experiment uses, defaults included, after an override
+  go run ./cmd/train --config mnist-lstm --set model.lstm.layers=2 --print-config`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.complete(cmd); err != nil {
@@ -66,6 +70,9 @@ Shell completion: train completion bash|zsh|fish|powershell`,
 			}
 			if err := o.validate(); err != nil {
 				return err
+			}
+			if o.print {
+				return printConfig(cmd.OutOrStdout(), o.run.Config)
 			}
 			return o.runTraining(cmd)
 		},
@@ -78,6 +85,7 @@ Shell completion: train completion bash|zsh|fish|powershell`,
 	f.BoolVar(&o.force, "force-resume", false, "with --resume: accept a checkpoint whose config differs from the run's config.yaml")
 	f.IntVar(&o.maxSteps, "max-steps", 0, "stop after this many training steps in all, with a checkpoint (0 = no limit)")
 	f.StringVar(&o.progress, "progress", "auto", "progress display: bar, lines or auto (bar on a terminal)")
+	f.BoolVar(&o.print, "print-config", false, "print the resolved config, every key with its value or default, and exit")
 	_ = cmd.RegisterFlagCompletionFunc("config", cli.CompleteConfigs)
 	_ = cmd.RegisterFlagCompletionFunc("set", cli.CompleteSet)
 	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "bar", "lines"}, cobra.ShellCompDirectiveNoFileComp))
@@ -133,23 +141,4 @@ func (o *options) validate() error {
 		return fmt.Errorf("--max-steps must be >= 0, got %d", o.maxSteps)
 	}
 	return o.run.Config.Validate()
-}
-
-func (o *options) runTraining(cmd *cobra.Command) error {
-	res, err := train.Run(cmd.Context(), o.run)
-	if errors.Is(err, train.ErrInterrupted) {
-		return cli.Interrupted{Err: err}
-	}
-	if err != nil {
-		return err
-	}
-	w := cmd.OutOrStdout()
-	if res.Stopped != "" {
-		fmt.Fprintf(w, "stopped (%s) after %d steps; continue with: go run ./cmd/train --resume %s\n", res.Stopped, res.Steps, res.OutDir)
-	}
-	if res.BestEpoch > 0 && res.Last.Examples > 0 {
-		fmt.Fprintf(w, "best validation %s %.4f at epoch %d\n", o.run.Config.Train.Metric, res.Best, res.BestEpoch)
-	}
-	fmt.Fprintf(w, "run directory %s\nevaluate with: go run ./cmd/eval --checkpoint %s\n", res.OutDir, res.OutDir)
-	return nil
 }

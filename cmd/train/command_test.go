@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -211,6 +212,34 @@ func TestTrainHelpAndCompletion(t *testing.T) {
 	}
 }
 
+// TestPrintConfig: --print-config prints the resolved experiment, every key of its kind with
+// the overrides applied, parses back to the same experiment, and trains nothing.
+func TestPrintConfig(t *testing.T) {
+	code, stdout, stderr := runTrain("--config", "mnist-lstm", "--set", "model.lstm.layers=2", "--print-config")
+	if code != 0 {
+		t.Fatalf("exit status %d; stderr %q", code, stderr)
+	}
+	got, err := config.Parse("stdout", []byte(stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := config.Load("mnist-lstm")
+	if err := want.Set("model.lstm.layers=2"); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("printed %+v\nwant %+v", got, want)
+	}
+	for _, key := range []string{"beta2: 0.999", "keep_last: 3", "embedding: 64", "layers: 2"} {
+		if !strings.Contains(stdout, key) {
+			t.Errorf("printed config lacks %q:\n%s", key, stdout)
+		}
+	}
+	if strings.Contains(stdout, "cnn:") {
+		t.Errorf("printed config holds another kind's block:\n%s", stdout)
+	}
+}
+
 // TestTrainTinyRun: a tiny run ends with status 0, tells the user where the run is and how
 // to evaluate it, and leaves a complete run directory.
 func TestTrainTinyRun(t *testing.T) {
@@ -247,9 +276,9 @@ func TestTrainTinyRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config.yaml: %v", err)
 	}
-	if cfg.Data.Limit != 256 || !slices.Equal(cfg.Model.CNN.Channels, []int{4, 8}) || cfg.Train.Epochs != 1 {
+	if cfg.Data.Limit != 256 || !slices.Equal(cfg.Model.CNN().Channels, []int{4, 8}) || cfg.Train.Epochs != 1 {
 		t.Errorf("config.yaml does not hold the --set values: limit %d, channels %v, epochs %d",
-			cfg.Data.Limit, cfg.Model.CNN.Channels, cfg.Train.Epochs)
+			cfg.Data.Limit, cfg.Model.CNN().Channels, cfg.Train.Epochs)
 	}
 	checkMetricsFile(t, filepath.Join(dir, "metrics.jsonl"))
 	for _, name := range []string{"last", "best"} {
