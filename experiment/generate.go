@@ -27,30 +27,26 @@ type GenerateOptions struct {
 	Seed        uint64  // sampling generator seed
 }
 
-// OpenGenerator loads a character language model's checkpoint for generation.
-func OpenGenerator(path string) (*Generator, *Loaded, error) {
-	l, err := Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
+// OpenGenerator builds the generation graph of a character language model's checkpoint.
+func OpenGenerator(l *Loaded) (*Generator, error) {
 	if l.Info.Kind != KindChars || l.Info.Vocab == nil {
-		return nil, nil, fmt.Errorf("checkpoint %s holds a %s model, not a language model", path, kindName(l.Info.Kind))
+		return nil, fmt.Errorf("checkpoint %s holds a %s model, not a language model", l.Path, kindName(l.Info.Kind))
 	}
 	lm := Models[l.Config.Model.Kind].LanguageModel
 	if lm == nil {
-		return nil, nil, fmt.Errorf("checkpoint %s: model.kind %s builds no language model", path, l.Config.Model.Kind)
+		return nil, fmt.Errorf("checkpoint %s: model.kind %s builds no language model", l.Path, l.Config.Model.Kind)
 	}
 	c := lm(l.Config.Model, l.Info)
 	c.Steps = 1
 	ev, err := NewLMEvaluator(c, nil, 1)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := l.RestoreParams(ev.Params()); err != nil {
 		ev.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return &Generator{ev: ev, vocab: l.Info.Vocab}, l, nil
+	return &Generator{ev: ev, vocab: l.Info.Vocab}, nil
 }
 
 // Close releases the graph.

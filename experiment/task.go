@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -45,6 +46,9 @@ type Trainer struct {
 type Evaluator interface {
 	// Evaluate stops with an error wrapping ctx.Err() when ctx is done.
 	Evaluate(ctx context.Context, split string, o EvalOptions) (Metrics, error)
+	// WriteReport writes the task's own figures of m as text (a confusion matrix, perplexity,
+	// error rates and samples); classes are the class names of classifiers.
+	WriteReport(w io.Writer, m Metrics, classes []string)
 	Params() []*graphs.Param
 	Close() error
 }

@@ -234,23 +234,23 @@ func TestOpenRefusesOtherKinds(t *testing.T) {
 	for _, name := range []string{"sentiment-lstm", "opticks-charlm", "cmudict-transformer"} {
 		ckpt[name] = saveUntrained(t, name)
 	}
-	open := map[string]func(path string) error{
-		"classifier": func(path string) error {
-			m, _, err := OpenClassifier(path, 2)
+	open := map[string]func(l *Loaded) error{
+		"classifier": func(l *Loaded) error {
+			m, err := OpenClassifier(l, 2)
 			if err == nil {
 				m.Close()
 			}
 			return err
 		},
-		"generator": func(path string) error {
-			g, _, err := OpenGenerator(path)
+		"generator": func(l *Loaded) error {
+			g, err := OpenGenerator(l)
 			if err == nil {
 				g.Close()
 			}
 			return err
 		},
-		"translator": func(path string) error {
-			tr, _, err := OpenTranslator(path, 2, 0)
+		"translator": func(l *Loaded) error {
+			tr, err := OpenTranslator(l, 2, 0)
 			if err == nil {
 				tr.Close()
 			}
@@ -261,7 +261,11 @@ func TestOpenRefusesOtherKinds(t *testing.T) {
 	for way, fn := range open {
 		for name, path := range ckpt {
 			t.Run(way+" of "+name, func(t *testing.T) {
-				err := fn(path)
+				l, err := Load(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = fn(l)
 				if accepts[way] == name {
 					if err != nil {
 						t.Errorf("got %v, want it opened", err)
@@ -280,7 +284,11 @@ func TestOpenRefusesOtherKinds(t *testing.T) {
 // after any prompt, refuses negative options, and with Temperature 0 or TopK 1 always takes
 // the most likely character.
 func TestGeneratorContinue(t *testing.T) {
-	g, l, err := OpenGenerator(saveUntrained(t, "opticks-charlm"))
+	l, err := Load(saveUntrained(t, "opticks-charlm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := OpenGenerator(l)
 	if err != nil {
 		t.Fatal(err)
 	}

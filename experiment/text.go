@@ -157,24 +157,20 @@ func (e *textSplits) Evaluate(ctx context.Context, split string, _ EvalOptions) 
 	return e.ClassifierEvaluator.Evaluate(ctx, split, len(data), len(e.task.info.Classes), fill, func(i int) int { return data[i].Label })
 }
 
-// OpenClassifier loads a classifier's checkpoint (images or text) for predictions on new
+// OpenClassifier builds the graph of a classifier's checkpoint (images or text) for predictions on new
 // inputs: no data set is loaded.
-func OpenClassifier(path string, batch int) (*ClassifierEvaluator, *Loaded, error) {
-	l, err := Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
+func OpenClassifier(l *Loaded, batch int) (*ClassifierEvaluator, error) {
 	spec, err := ModelSpec(l.Config.Model, l.Info)
 	if err != nil {
-		return nil, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+		return nil, fmt.Errorf("checkpoint %s: %w", l.Path, err)
 	}
 	ev, err := NewClassifierEvaluator(spec, nil, batch)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := l.RestoreParams(ev.Params()); err != nil {
 		ev.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return ev, l, nil
+	return ev, nil
 }

@@ -25,36 +25,32 @@ type Conversion struct {
 	Truncated bool   `json:"truncated,omitempty"` // the input had more tokens than the model reads
 }
 
-// OpenTranslator loads a sequence-to-sequence checkpoint for decoding batch inputs at a time
+// OpenTranslator builds the decoder of a sequence-to-sequence checkpoint for decoding batch inputs at a time
 // with the given beam width (0: the run's decode.beam).
-func OpenTranslator(path string, batch, beam int) (*Translator, *Loaded, error) {
-	l, err := Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
+func OpenTranslator(l *Loaded, batch, beam int) (*Translator, error) {
 	if l.Info.Kind != KindPairs || l.Info.Vocab == nil || l.Info.TargetVocab == nil {
-		return nil, nil, fmt.Errorf("checkpoint %s holds a %s model, not a sequence-to-sequence model", path, kindName(l.Info.Kind))
+		return nil, fmt.Errorf("checkpoint %s holds a %s model, not a sequence-to-sequence model", l.Path, kindName(l.Info.Kind))
 	}
 	s2s := Models[l.Config.Model.Kind].Seq2Seq
 	if s2s == nil {
-		return nil, nil, fmt.Errorf("checkpoint %s: model.kind %s builds no encoder-decoder", path, l.Config.Model.Kind)
+		return nil, fmt.Errorf("checkpoint %s: model.kind %s builds no encoder-decoder", l.Path, l.Config.Model.Kind)
 	}
 	c := s2s(l.Config.Model, l.Info)
 	m, err := models.BuildSeq2Seq(c, models.BuildOptions{Batch: 1})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := l.RestoreParams(m.Params()); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if beam <= 0 {
 		beam = l.Config.Decode.Beam
 	}
 	tr, err := models.NewTranslator(c, m.Params(), batch, beam)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return &Translator{tr: tr, m: m, info: l.Info, alpha: l.Config.Decode.LengthPenalty}, l, nil
+	return &Translator{tr: tr, m: m, info: l.Info, alpha: l.Config.Decode.LengthPenalty}, nil
 }
 
 // Close releases the graphs.

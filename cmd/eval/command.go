@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/gorgonet/gorgonet/models"
 )
 
+// options are eval's flags, completed into the checkpoint path and evaluation options.
 type options struct {
 	checkpoint string
 	split      string
@@ -26,6 +26,11 @@ type options struct {
 	beam       int
 	// lengthPenalty overrides the run's decode.length_penalty when the flag is given.
 	lengthPenalty *float64
+
+	// set by complete
+	path string
+	eval experiment.EvalOptions
+	out  io.Writer
 }
 
 func newCommand() *cobra.Command {
@@ -55,10 +60,13 @@ Shell completion: eval completion bash|zsh|fish|powershell`,
   go run ./cmd/eval --checkpoint runs/cmudict-transformer --split val --length-penalty 0.6`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !cmd.Flags().Changed("length-penalty") {
-				o.lengthPenalty = nil
+			if err := o.complete(cmd); err != nil {
+				return err
 			}
-			return o.run(cmd.Context(), cmd.OutOrStdout())
+			if err := o.validate(); err != nil {
+				return err
+			}
+			return o.run(cmd.Context())
 		},
 	}
 	f := cmd.Flags()
@@ -83,7 +91,7 @@ type report struct {
 	Classes []string `json:"classes,omitempty"`
 }
 
-func (o *options) run(ctx context.Context, w io.Writer) error {
+func (o *options) validate() error {
 	switch o.split {
 	case "test", "val", "train":
 	default:
@@ -99,11 +107,24 @@ func (o *options) run(ctx context.Context, w io.Writer) error {
 	case o.lengthPenalty != nil && (!(*o.lengthPenalty >= 0) || math.IsInf(*o.lengthPenalty, 1)):
 		return fmt.Errorf("--length-penalty must be a finite number ≥ 0, got %v", *o.lengthPenalty)
 	}
-	path, err := cli.ResolveCheckpoint(o.checkpoint)
-	if err != nil {
-		return err
+	return nil
+}
+
+// complete resolves the checkpoint and gathers the evaluation options.
+func (o *options) complete(cmd *cobra.Command) error {
+	if !cmd.Flags().Changed("length-penalty") {
+		o.lengthPenalty = nil
 	}
-	m, err := experiment.OpenModel(path, o.dataPath, o.batch)
+	var err error
+	o.path, err = cli.ResolveCheckpoint(o.checkpoint)
+	o.eval = experiment.EvalOptions{Decode: true, Samples: o.samples, Beam: o.beam, LengthPenalty: o.lengthPenalty}
+	o.out = cmd.OutOrStdout()
+	return err
+}
+
+// run opens the checkpoint (once) with its data and evaluates it.
+func (o *options) run(ctx context.Context) error {
+	m, err := experiment.OpenModel(o.path, o.dataPath, o.batch)
 	var tooBig *models.TooBigError
 	if errors.As(err, &tooBig) {
 		return fmt.Errorf("%w; use a smaller --batch-size (the default is the run's train.eval_batch_size)", err)
@@ -112,77 +133,17 @@ func (o *options) run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer m.Close()
-	metrics, err := m.Evaluate(ctx, o.split, experiment.EvalOptions{Decode: true, Samples: o.samples, Beam: o.beam, LengthPenalty: o.lengthPenalty})
+	metrics, err := m.Evaluate(ctx, o.split, o.eval)
 	if err != nil {
 		return err
 	}
-	r := report{Checkpoint: path, Metrics: metrics, Classes: m.Checkpoint.Info.Classes}
+	r := report{Checkpoint: o.path, Metrics: metrics, Classes: m.Checkpoint.Info.Classes}
 	if o.json {
-		return json.NewEncoder(w).Encode(r)
+		return json.NewEncoder(o.out).Encode(r)
 	}
-	printReport(w, r, m.Checkpoint)
+	l := m.Checkpoint
+	fmt.Fprintf(o.out, "checkpoint %s (%s, epoch %d, step %d)\n", r.Checkpoint, l.Config.Name, l.Progress.Epoch, l.Progress.Step)
+	fmt.Fprintf(o.out, "split      %s, %d examples\nloss       %.4f\naccuracy   %.2f%%\n", r.Split, r.Examples, r.Loss, 100*r.Accuracy)
+	m.WriteReport(o.out, metrics, r.Classes)
 	return nil
-}
-
-func printReport(w io.Writer, r report, l *experiment.Loaded) {
-	fmt.Fprintf(w, "checkpoint %s (%s, epoch %d, step %d)\n", r.Checkpoint, l.Config.Name, l.Progress.Epoch, l.Progress.Step)
-	fmt.Fprintf(w, "split      %s, %d examples\nloss       %.4f\naccuracy   %.2f%%\n", r.Split, r.Examples, r.Loss, 100*r.Accuracy)
-	switch l.Info.Kind {
-	case experiment.KindChars:
-		fmt.Fprintf(w, "perplexity %.3f\nbits/char  %.3f\n", r.Perplexity, r.BitsPerChar)
-	case experiment.KindPairs:
-		printSequences(w, r)
-	default:
-		fmt.Fprintln(w)
-		printConfusion(w, r)
-	}
-}
-
-func printSequences(w io.Writer, r report) {
-	if r.WER != nil {
-		fmt.Fprintf(w, "WER        %.2f%%\n", 100**r.WER)
-	}
-	if r.PER != nil {
-		fmt.Fprintf(w, "PER        %.2f%%\n", 100**r.PER)
-	}
-	if r.BLEU != nil {
-		fmt.Fprintf(w, "BLEU       %.2f\n", *r.BLEU)
-	}
-	if len(r.Samples) > 0 {
-		fmt.Fprintln(w, "\nexamples (source → hypothesis; reference)")
-	}
-	for _, s := range r.Samples {
-		fmt.Fprintf(w, "  %s → %s; %s\n", s.Source, s.Hypothesis, s.Reference)
-	}
-}
-
-func printConfusion(w io.Writer, r report) {
-	fmt.Fprintln(w, "confusion matrix (rows: true class, columns: predicted class)")
-	width := 6
-	for _, c := range r.Classes {
-		width = max(width, len(c)+1)
-	}
-	fmt.Fprintf(w, "%*s", width, "")
-	for i := range r.Classes {
-		fmt.Fprintf(w, "%6d", i)
-	}
-	fmt.Fprintln(w)
-	for i, row := range r.Confusion {
-		fmt.Fprintf(w, "%*s", width, r.Classes[i])
-		for _, n := range row {
-			fmt.Fprintf(w, "%6d", n)
-		}
-		fmt.Fprintln(w)
-	}
-	if len(r.Classes) > 0 && !strings.EqualFold(r.Classes[0], "0") {
-		fmt.Fprintln(w, "\ncolumns:", strings.Join(indexed(r.Classes), ", "))
-	}
-}
-
-func indexed(names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = fmt.Sprintf("%d=%s", i, n)
-	}
-	return out
 }

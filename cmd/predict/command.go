@@ -1,38 +1,31 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"math"
-	"os"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
-	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/predict"
 )
 
+// options are predict's flags; each kind of model's own flags belong to its predict.Task.
 type options struct {
-	checkpoint  string
-	top         int
-	invert      string
-	json        bool
-	length      int
-	temperature float64
-	topK        int
-	seed        uint64
-	beam        int
-	stdin       io.Reader
+	checkpoint string
+	json       bool
+	tasks      map[string]predict.Task
+
+	// set by complete
+	loaded *experiment.Loaded
+	task   predict.Task
+	io     predict.IO
 }
 
 func newCommand() *cobra.Command {
-	o := &options{}
+	o := &options{tasks: predict.Tasks()}
 	cmd := &cobra.Command{
 		Use:   "predict --checkpoint FILE|RUN_DIR INPUT...",
 		Short: "Run a trained checkpoint on your own images, sentences, prompts or words",
@@ -68,171 +61,52 @@ Shell completion: predict completion bash|zsh|fish|powershell`,
   cat words.txt | go run ./cmd/predict --checkpoint runs/cmudict-transformer -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.stdin = cmd.InOrStdin()
-			return o.run(cmd.Context(), cmd.OutOrStdout(), args)
+			if err := o.complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.validate(); err != nil {
+				return err
+			}
+			return o.run(cmd.Context())
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint file or run directory (required)")
-	f.IntVar(&o.top, "top", 3, "classifiers: number of classes to show per input")
-	f.StringVar(&o.invert, "invert", "auto", "image classifiers: invert dark and light: auto, always or never")
 	f.BoolVar(&o.json, "json", false, "print one JSON object per input")
-	f.IntVar(&o.length, "length", 200, "language models: characters to generate")
-	f.Float64Var(&o.temperature, "temperature", 0.8, "language models: sampling temperature; 0 = most likely character")
-	f.IntVar(&o.topK, "top-k", 0, "language models: sample among the k most likely characters; 0 = all")
-	f.Uint64Var(&o.seed, "seed", 1, "language models: seed of the sampling generator")
-	f.IntVar(&o.beam, "beam", 0, "sequence-to-sequence models: beam width (default: the run's decode.beam)")
+	for _, kind := range slices.Sorted(maps.Keys(o.tasks)) {
+		o.tasks[kind].AddFlags(f)
+	}
 	_ = cmd.RegisterFlagCompletionFunc("checkpoint", cli.CompleteCheckpoints)
 	_ = cmd.RegisterFlagCompletionFunc("invert", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-// guess is one class and its probability.
-type guess struct {
-	Class       string  `json:"class"`
-	Probability float64 `json:"probability"`
-}
-
-type prediction struct {
-	Input string  `json:"input"`
-	Top   []guess `json:"top"`
-}
-
-func (o *options) run(ctx context.Context, w io.Writer, inputs []string) error {
-	if err := o.validate(); err != nil {
-		return err
-	}
+// complete opens the checkpoint, once, and picks the task of its kind of data.
+func (o *options) complete(cmd *cobra.Command, args []string) error {
 	path, err := cli.ResolveCheckpoint(o.checkpoint)
 	if err != nil {
 		return err
 	}
-	l, err := experiment.Load(path)
-	if err != nil {
+	if o.loaded, err = experiment.Load(path); err != nil {
 		return err
 	}
-	switch l.Info.Kind {
-	case experiment.KindImages:
-		return o.images(ctx, w, path, inputs)
-	case experiment.KindText:
-		return o.sentences(ctx, w, path, inputs)
-	case experiment.KindChars:
-		return o.generate(ctx, w, path, inputs)
-	case experiment.KindPairs:
-		return o.convert(ctx, w, path, inputs)
+	if o.task, err = predict.For(o.tasks, o.loaded); err != nil {
+		return err
 	}
-	return fmt.Errorf("checkpoint %s: unknown data kind %q", path, l.Info.Kind)
+	o.io = predict.IO{Inputs: args, Stdin: cmd.InOrStdin(), Out: cmd.OutOrStdout(), JSON: o.json}
+	return nil
 }
 
+// validate checks every task's flags, so that a bad value fails whatever the checkpoint.
 func (o *options) validate() error {
-	inv := datasets.Invert(o.invert)
-	if inv != datasets.InvertAuto && inv != datasets.InvertAlways && inv != datasets.InvertNever {
-		return fmt.Errorf("--invert %q: want auto, always or never", o.invert)
-	}
-	switch {
-	case o.top < 1:
-		return fmt.Errorf("--top must be at least 1, got %d", o.top)
-	case o.length < 0:
-		return fmt.Errorf("--length must not be negative, got %d", o.length)
-	case o.length > experiment.MaxGenerateLength:
-		return fmt.Errorf("--length %d is more than the maximum of %d characters", o.length, experiment.MaxGenerateLength)
-	case math.IsNaN(o.temperature):
-		return errors.New("--temperature must be a number ≥ 0, got NaN")
-	case o.temperature < 0:
-		return fmt.Errorf("--temperature must not be negative, got %v", o.temperature)
-	case o.topK < 0:
-		return fmt.Errorf("--top-k must not be negative, got %d", o.topK)
-	case o.beam < 0:
-		return fmt.Errorf("--beam must not be negative, got %d", o.beam)
-	}
-	return nil
-}
-
-func (o *options) images(ctx context.Context, w io.Writer, path string, inputs []string) error {
-	m, l, err := experiment.OpenClassifier(path, min(len(inputs), 64))
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	info := l.Info
-	pixels, err := o.readAll(ctx, inputs, info, datasets.Invert(o.invert))
-	if err != nil {
-		return err
-	}
-	for start := 0; start < len(inputs); start += m.Batch() {
-		if err := ctx.Err(); err != nil {
+	for _, kind := range slices.Sorted(maps.Keys(o.tasks)) {
+		if err := o.tasks[kind].Validate(); err != nil {
 			return err
-		}
-		end := min(start+m.Batch(), len(inputs))
-		preds, err := classify(m, inputs[start:end], pixels[start:end], info.Classes, o.top)
-		if err != nil {
-			return err
-		}
-		for _, p := range preds {
-			o.print(w, p)
 		}
 	}
 	return nil
 }
 
-// readAll decodes every input before running the model, so a bad file fails fast.
-func (o *options) readAll(ctx context.Context, inputs []string, info experiment.DataInfo, inv datasets.Invert) ([][]float32, error) {
-	all := make([][]float32, len(inputs))
-	for i, in := range inputs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		b, err := o.read(in)
-		if err != nil {
-			return nil, err
-		}
-		px, err := datasets.DecodePicture(in, bytes.NewReader(b), info.Input[1], info.Input[2], inv)
-		if err != nil {
-			return nil, err
-		}
-		datasets.Normalize(px, info.Norm)
-		all[i] = px
-	}
-	return all, nil
-}
-
-func (o *options) read(name string) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(o.stdin)
-	}
-	return os.ReadFile(name)
-}
-
-func classify(m *experiment.ClassifierEvaluator, names []string, pixels [][]float32, classes []string, top int) ([]prediction, error) {
-	x := m.Input()
-	per := len(x) / m.Batch()
-	clear(x)
-	for i, px := range pixels {
-		copy(x[i*per:(i+1)*per], px)
-	}
-	return predictions(m, names, classes, top)
-}
-
-func topK(probs []float64, classes []string, k int) []guess {
-	g := make([]guess, len(probs))
-	for i, p := range probs {
-		g[i] = guess{Class: classes[i], Probability: p}
-	}
-	sort.SliceStable(g, func(a, b int) bool { return g[a].Probability > g[b].Probability })
-	return g[:min(k, len(g))]
-}
-
-func (o *options) print(w io.Writer, p prediction) {
-	if o.json {
-		_ = json.NewEncoder(w).Encode(p)
-		return
-	}
-	fmt.Fprintf(w, "%s:", p.Input)
-	for i, g := range p.Top {
-		sep := ","
-		if i == 0 {
-			sep = ""
-		}
-		fmt.Fprintf(w, "%s %s (%.1f%%)", sep, g.Class, 100*g.Probability)
-	}
-	fmt.Fprintln(w)
+func (o *options) run(ctx context.Context) error {
+	return o.task.Run(ctx, o.loaded, o.io)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/gorgonet/gorgonet/cmd/internal/clitest"
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/internal/testrun/shared"
+	"github.com/gorgonet/gorgonet/predict"
 )
 
 // tempRoot holds what the tests of this package share, read-only: a tiny run and digit
@@ -507,3 +508,9 @@ func pngClaiming(t testing.TB, w, h int) []byte {
 	binary.BigEndian.PutUint32(p[ihdr+4+13:], crc32.ChecksumIEEE(p[ihdr:ihdr+4+13]))
 	return p
 }
+
+// The shapes of predict --json's classifier lines.
+type (
+	prediction = predict.Prediction
+	guess      = predict.Guess
+)
