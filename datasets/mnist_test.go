@@ -190,29 +190,3 @@ func TestFashionMNISTMissingDir(t *testing.T) {
 		}
 	}
 }
-
-func TestImageSets(t *testing.T) {
-	for _, tt := range []struct {
-		name    string
-		norm    Normalization
-		classes []string
-	}{
-		{"mnist", Normalization{0.1307, 0.3081}, MNISTClasses},
-		{"fashion-mnist", Normalization{0.2860, 0.3530}, FashionMNISTClasses},
-	} {
-		src, ok := ImageSets[tt.name]
-		if !ok {
-			t.Errorf("ImageSets[%q] missing", tt.name)
-			continue
-		}
-		if src.Load == nil || src.Description == "" || src.Norm != tt.norm {
-			t.Errorf("ImageSets[%q] = {Norm: %v, Description: %q, Load nil: %v}, want Norm %v and a loader", tt.name, src.Norm, src.Description, src.Load == nil, tt.norm)
-		}
-		if len(tt.classes) != 10 {
-			t.Errorf("%s has %d classes, want 10", tt.name, len(tt.classes))
-		}
-	}
-	if len(ImageSets) != 2 {
-		t.Errorf("ImageSets has %d entries, want 2", len(ImageSets))
-	}
-}

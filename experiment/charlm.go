@@ -13,11 +13,6 @@ import (
 	"github.com/gorgonet/gorgonet/models"
 )
 
-func init() {
-	DataSets["opticks"] = loadCharTask
-	DataUnits["opticks"] = []string{"chars"}
-}
-
 // TextBlocks is the number of equal blocks a text is cut into before each block is split
 // train|val|test, so that the held-out text comes from the whole book. One block (the last
 // 10% held out) would test only Book III's Queries, essays in another register than the
@@ -64,13 +59,20 @@ func (s streams) fill(ids []int, k int, inputs []float32, target func(pos, next 
 	}
 }
 
-func loadCharTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
+// charSet is the language-modelling task of a character stream that load reads.
+func charSet(load func(path string) (string, error)) TaskLoader {
+	return func(cfg config.Experiment, saved *DataInfo) (Task, error) {
+		return loadCharTask(load, cfg, saved)
+	}
+}
+
+func loadCharTask(load func(path string) (string, error), cfg config.Experiment, saved *DataInfo) (Task, error) {
 	kind := Models[cfg.Model.Kind]
 	if kind.LanguageModel == nil {
 		return nil, fmt.Errorf("model.kind: %s data trains a language model, which kind %s does not build; use %s",
 			cfg.Data.Name, cfg.Model.Kind, kindsWith(func(k ModelKind) bool { return k.LanguageModel != nil }))
 	}
-	text, err := datasets.LoadOpticks(cfg.Data.Path)
+	text, err := load(cfg.Data.Path)
 	if err != nil {
 		return nil, err
 	}

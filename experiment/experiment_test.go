@@ -138,3 +138,24 @@ func TestFormat1CheckpointStillLoads(t *testing.T) {
 		t.Errorf("test metrics = %+v", got)
 	}
 }
+
+// TestDataSets: every data set of the registry says what it is and loads as a task; the
+// image sets carry their own normalisation, and only text sets name units.
+func TestDataSets(t *testing.T) {
+	for name, set := range DataSets {
+		if set.About == "" || set.Task == nil {
+			t.Errorf("DataSets[%q] = %+v, want a description and a task", name, set)
+		}
+	}
+	for name, norm := range map[string]datasets.Normalization{"mnist": datasets.MNISTNorm, "fashion-mnist": datasets.FashionMNISTNorm} {
+		cfg := config.Default()
+		cfg.Data.Name, cfg.Data.Limit = name, 100
+		task, err := LoadTask(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info := task.Info(); info.Norm != norm || len(info.Classes) != 10 || len(DataSets[name].Units) != 0 {
+			t.Errorf("%s: norm %v, %d classes, units %v; want norm %v, 10 classes, no units", name, info.Norm, len(info.Classes), DataSets[name].Units, norm)
+		}
+	}
+}

@@ -3,9 +3,6 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/datasets"
@@ -42,19 +39,15 @@ type ImageData struct {
 	Info             DataInfo
 }
 
-// LoadImageData loads the data set d names and splits off the validation set with seed.
-func LoadImageData(d config.Data, seed uint64) (*ImageData, error) {
-	src, ok := datasets.ImageSets[d.Name]
-	if !ok {
-		return nil, fmt.Errorf("data.name: unknown data set %q (known: %s)", d.Name, strings.Join(slices.Sorted(maps.Keys(datasets.ImageSets)), ", "))
-	}
-	train, test, err := src.Load(d.Path)
+// loadImageData loads the images of d with load and splits off the validation set with seed.
+func loadImageData(load datasets.ImageLoader, norm datasets.Normalization, d config.Data, seed uint64) (*ImageData, error) {
+	train, test, err := load(d.Path)
 	if err != nil {
 		return nil, err
 	}
 	tr, val := datasets.SplitValidation(train, d.ValFraction, seed)
 	tr = tr.Limit(d.Limit)
-	info := DataInfo{Input: [3]int{1, train.Rows, train.Cols}, Classes: train.Classes, Norm: src.Norm}
+	info := DataInfo{Input: [3]int{1, train.Rows, train.Cols}, Classes: train.Classes, Norm: norm}
 	return &ImageData{Train: tr, Val: val, Test: test, Info: info}, nil
 }
 
@@ -81,8 +74,15 @@ type imageTask struct {
 	cfg  config.Experiment
 }
 
-func loadImageTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
-	d, err := LoadImageData(cfg.Data, cfg.Seed)
+// imageSet is the task of an image data set that load reads and norm normalises.
+func imageSet(load datasets.ImageLoader, norm datasets.Normalization) TaskLoader {
+	return func(cfg config.Experiment, saved *DataInfo) (Task, error) {
+		return loadImageTask(load, norm, cfg, saved)
+	}
+}
+
+func loadImageTask(load datasets.ImageLoader, norm datasets.Normalization, cfg config.Experiment, saved *DataInfo) (Task, error) {
+	d, err := loadImageData(load, norm, cfg.Data, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}

@@ -16,34 +16,16 @@ import (
 	"github.com/gorgonet/gorgonet/models"
 )
 
-func init() {
-	DataSets["cmudict"] = loadPairTask
-	DataSets["de-en"] = loadPairTask
-	DataUnits["cmudict"] = []string{"chars"} // of the spelling; the targets are phonemes
-	DataUnits["de-en"] = []string{"words", "chars"}
-}
-
-// pairSets loads the pairs of a sequence-to-sequence data set and says what its target
+// pairLoader loads the pairs of a sequence-to-sequence data set and says what its target
 // tokens are: phonemes (scored by word and phoneme error rates), words or chars (both scored
 // on words, by BLEU and word error rate).
-var pairSets = map[string]func(d config.Data) ([]datasets.Pair, string, error){
-	"cmudict": func(d config.Data) ([]datasets.Pair, string, error) {
-		p, err := datasets.LoadCMUdict(d.Path)
-		return p, "phonemes", err
-	},
-	"de-en": func(d config.Data) ([]datasets.Pair, string, error) {
-		path := d.Path
-		if path == "" {
-			path = datasets.DeEnPath
-		}
-		// max_len characters never hold more than max_len words, so the word limit only
-		// saves work before the character limit.
-		p, err := datasets.LoadDeEn(path, d.MaxLen)
-		if err != nil || unitsOf(d) == "words" {
-			return p, "words", err
-		}
-		return datasets.CharPairs(p, d.MaxLen), "chars", nil
-	},
+type pairLoader func(d config.Data) ([]datasets.Pair, string, error)
+
+// pairSet is the sequence-to-sequence task of the pairs that load reads.
+func pairSet(load pairLoader) TaskLoader {
+	return func(cfg config.Experiment, saved *DataInfo) (Task, error) {
+		return loadPairTask(load, cfg, saved)
+	}
 }
 
 // EncodedPair is a pair as ids: the source truncated to the model's length, the target
@@ -62,13 +44,13 @@ type pairTask struct {
 	train, val, test []EncodedPair
 }
 
-func loadPairTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
+func loadPairTask(load pairLoader, cfg config.Experiment, saved *DataInfo) (Task, error) {
 	kind := Models[cfg.Model.Kind]
 	if kind.Seq2Seq == nil {
 		return nil, fmt.Errorf("model.kind: %s data needs an encoder-decoder, which kind %s does not build; use %s",
 			cfg.Data.Name, cfg.Model.Kind, kindsWith(func(k ModelKind) bool { return k.Seq2Seq != nil }))
 	}
-	pairs, tokens, err := pairSets[cfg.Data.Name](cfg.Data)
+	pairs, tokens, err := load(cfg.Data)
 	if err != nil {
 		return nil, err
 	}

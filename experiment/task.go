@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/gorgonet/gorgonet/config"
-	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/models"
 )
@@ -96,34 +95,21 @@ type Sample struct {
 // when training from scratch.
 type TaskLoader func(cfg config.Experiment, saved *DataInfo) (Task, error)
 
-// DataSets lists the data sets by the name used in configs (data.name).
-var DataSets = map[string]TaskLoader{}
-
-func init() {
-	for name := range datasets.ImageSets {
-		DataSets[name] = loadImageTask
-	}
-}
-
 // LoadTask loads the task of cfg; see TaskLoader for saved.
 func LoadTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
-	load, ok := DataSets[cfg.Data.Name]
+	set, ok := DataSets[cfg.Data.Name]
 	if !ok {
 		return nil, fmt.Errorf("data.name: unknown data set %q (known: %s)", cfg.Data.Name, strings.Join(slices.Sorted(maps.Keys(DataSets)), ", "))
 	}
 	if err := checkUnits(cfg.Data); err != nil {
 		return nil, err
 	}
-	return load(cfg, saved)
+	return set.Task(cfg, saved)
 }
-
-// DataUnits lists, per data set, the data.units it can be read in; the first is its own (what
-// an empty data.units means). Image data sets have none.
-var DataUnits = map[string][]string{}
 
 // checkUnits refuses data.units a data set cannot be read in.
 func checkUnits(d config.Data) error {
-	units := DataUnits[d.Name]
+	units := DataSets[d.Name].Units
 	switch {
 	case d.Units == "" || slices.Contains(units, d.Units):
 		return nil
@@ -139,7 +125,7 @@ func unitsOf(d config.Data) string {
 	if d.Units != "" {
 		return d.Units
 	}
-	return DataUnits[d.Name][0]
+	return DataSets[d.Name].Units[0]
 }
 
 // checkSaved refuses evaluation data that does not fit the model a checkpoint holds.

@@ -10,11 +10,6 @@ import (
 	"github.com/gorgonet/gorgonet/models"
 )
 
-func init() {
-	DataSets["sentiment"] = loadTextTask
-	DataUnits["sentiment"] = []string{"words"}
-}
-
 // Sentence is a sentence encoded for a text classifier.
 type Sentence struct {
 	IDs   []int // at most MaxLen ids, never empty
@@ -49,8 +44,15 @@ type textTask struct {
 	train, val, test []Sentence
 }
 
-func loadTextTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
-	set, err := datasets.LoadSentiment(cfg.Data.Path)
+// textSet is the task of a labelled text data set that load reads from a directory.
+func textSet(load func(dir string) (*datasets.TextSet, error)) TaskLoader {
+	return func(cfg config.Experiment, saved *DataInfo) (Task, error) {
+		return loadTextTask(load, cfg, saved)
+	}
+}
+
+func loadTextTask(load func(dir string) (*datasets.TextSet, error), cfg config.Experiment, saved *DataInfo) (Task, error) {
+	set, err := load(cfg.Data.Path)
 	if err != nil {
 		return nil, err
 	}
