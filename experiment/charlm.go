@@ -11,6 +11,7 @@ import (
 	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/metrics"
 	"github.com/gorgonet/gorgonet/models"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // TextBlocks is the number of equal blocks a text is cut into before each block is split
@@ -26,7 +27,7 @@ const TextBlocks = 20
 // one chunk to the next (reset at the start of each epoch).
 type charTask struct {
 	cfg              config.Experiment
-	info             DataInfo
+	info             snapshot.DataInfo
 	lm               models.LSTMConfig
 	train, val, test []int
 	streams          streams
@@ -61,12 +62,12 @@ func (s streams) fill(ids []int, k int, inputs []float32, target func(pos, next 
 
 // charSet is the language-modelling task of a character stream that load reads.
 func charSet(load func(path string) (string, error)) TaskLoader {
-	return func(cfg config.Experiment, saved *DataInfo) (Task, error) {
+	return func(cfg config.Experiment, saved *snapshot.DataInfo) (Task, error) {
 		return loadCharTask(load, cfg, saved)
 	}
 }
 
-func loadCharTask(load func(path string) (string, error), cfg config.Experiment, saved *DataInfo) (Task, error) {
+func loadCharTask(load func(path string) (string, error), cfg config.Experiment, saved *snapshot.DataInfo) (Task, error) {
 	kind := Models[cfg.Model.Kind]
 	if kind.LanguageModel == nil {
 		return nil, fmt.Errorf("model.kind: %s data trains a language model, which kind %s does not build; use %s",
@@ -78,13 +79,13 @@ func loadCharTask(load func(path string) (string, error), cfg config.Experiment,
 	}
 	var vocab *datasets.Vocab
 	if saved != nil {
-		if saved.Kind != KindChars || saved.Vocab == nil {
-			return nil, fmt.Errorf("data %q is a character stream; the model was trained on %s data", cfg.Data.Name, kindName(saved.Kind))
+		if saved.Kind != snapshot.KindChars || saved.Vocab == nil {
+			return nil, fmt.Errorf("data %q is a character stream; the model was trained on %s data", cfg.Data.Name, snapshot.KindName(saved.Kind))
 		}
 		vocab = saved.Vocab
 	}
 	corpus := datasets.NewCharCorpus(text, cfg.Data.ValFraction, cfg.Data.TestFraction, TextBlocks, vocab)
-	info := DataInfo{Kind: KindChars, Vocab: corpus.Vocab, MaxLen: cfg.Data.MaxLen, Tokens: "chars"}
+	info := snapshot.DataInfo{Kind: snapshot.KindChars, Vocab: corpus.Vocab, MaxLen: cfg.Data.MaxLen, Tokens: "chars"}
 	if saved != nil {
 		info = *saved
 	}
@@ -106,13 +107,13 @@ func loadCharTask(load func(path string) (string, error), cfg config.Experiment,
 
 // charModelConfig is the language model the model section describes for the vocabulary of
 // info.
-func charModelConfig(m config.Model, info DataInfo) models.LSTMConfig {
+func charModelConfig(m config.Model, info snapshot.DataInfo) models.LSTMConfig {
 	c := lstmConfig(m)
 	c.Steps, c.Vocab, c.Classes = info.MaxLen, info.Vocab.Size(), info.Vocab.Size()
 	return c
 }
 
-func (t *charTask) Info() DataInfo          { return t.info }
+func (t *charTask) Info() snapshot.DataInfo { return t.info }
 func (t *charTask) Sizes() (train, val int) { return len(t.train), len(t.val) }
 
 // Batches are the chunks in order, every epoch: the state must flow from one to the next.

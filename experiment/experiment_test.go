@@ -11,9 +11,10 @@ import (
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/optim"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
-var mnistInfo = DataInfo{Input: [3]int{1, 28, 28}, Classes: datasets.MNISTClasses, Norm: datasets.MNISTNorm}
+var mnistInfo = snapshot.DataInfo{Input: [3]int{1, 28, 28}, Classes: datasets.MNISTClasses, Norm: datasets.MNISTNorm}
 
 func smallSpec(t *testing.T, channels ...int) (config.Experiment, models.Spec) {
 	t.Helper()
@@ -37,12 +38,12 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := optim.State{Steps: 5, Buffers: map[string][]float32{"exp_avg/fc1.bias": {1, 2, 3, 4, 5, 6, 7, 8}}}
-	prog := Progress{Epoch: 2, Batch: 3, Step: 5, Best: 0.5, BestEpoch: 1, RNG: []byte{1, 2, 3}}
+	prog := snapshot.Progress{Epoch: 2, Batch: 3, Step: 5, Best: 0.5, BestEpoch: 1, RNG: []byte{1, 2, 3}}
 	path := filepath.Join(t.TempDir(), "c.safetensors")
-	if err := Save(path, Snapshot{Config: cfg, Info: mnistInfo, Progress: prog, Params: net.Params(), Optimizer: state}); err != nil {
+	if err := snapshot.Save(path, snapshot.State{Config: cfg, Info: mnistInfo, Progress: prog, Params: net.Params(), Optimizer: state}); err != nil {
 		t.Fatal(err)
 	}
-	l, err := Load(path)
+	l, err := snapshot.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,10 +77,10 @@ func TestRestoreRefusesAnotherModel(t *testing.T) {
 	cfg, spec := smallSpec(t, 2, 3)
 	net, _ := models.BuildClassifier(spec, models.BuildOptions{Batch: 1})
 	path := filepath.Join(t.TempDir(), "c.safetensors")
-	if err := Save(path, Snapshot{Config: cfg, Info: mnistInfo, Params: net.Params()}); err != nil {
+	if err := snapshot.Save(path, snapshot.State{Config: cfg, Info: mnistInfo, Params: net.Params()}); err != nil {
 		t.Fatal(err)
 	}
-	l, err := Load(path)
+	l, err := snapshot.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

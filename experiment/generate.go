@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"github.com/gorgonet/gorgonet/snapshot"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -28,9 +29,9 @@ type GenerateOptions struct {
 }
 
 // OpenGenerator builds the generation graph of a character language model's checkpoint.
-func OpenGenerator(l *Loaded) (*Generator, error) {
-	if l.Info.Kind != KindChars || l.Info.Vocab == nil {
-		return nil, fmt.Errorf("checkpoint %s holds a %s model, not a language model", l.Path, kindName(l.Info.Kind))
+func OpenGenerator(l *snapshot.Loaded) (*Generator, error) {
+	if l.Info.Kind != snapshot.KindChars || l.Info.Vocab == nil {
+		return nil, fmt.Errorf("checkpoint %s holds a %s model, not a language model", l.Path, snapshot.KindName(l.Info.Kind))
 	}
 	lm := Models[l.Config.Model.Kind].LanguageModel
 	if lm == nil {

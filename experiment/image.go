@@ -8,35 +8,13 @@ import (
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/models"
-)
-
-// DataInfo is what a trained model needs to know about its data to run on new inputs. It
-// travels inside checkpoints so that eval and predict need nothing else.
-type DataInfo struct {
-	Kind    string                 `json:"kind,omitempty"` // images (""), text, chars or pairs
-	Input   [3]int                 `json:"input"`          // images: channels, height, width
-	Classes []string               `json:"classes"`        // classifiers: label names, index = label
-	Norm    datasets.Normalization `json:"normalization"`  // images
-
-	Vocab       *datasets.Vocab `json:"vocab,omitempty"`        // text, chars, pair sources
-	TargetVocab *datasets.Vocab `json:"target_vocab,omitempty"` // pair targets
-	MaxLen      int             `json:"max_len,omitempty"`      // tokens per sequence (text, pairs) or per chunk (chars)
-	TargetLen   int             `json:"target_len,omitempty"`   // pair targets, with <bos>/<eos>
-	Tokens      string          `json:"tokens,omitempty"`       // how text becomes tokens: words, chars or phonemes
-}
-
-// Data kinds.
-const (
-	KindImages = ""
-	KindText   = "text"
-	KindChars  = "chars"
-	KindPairs  = "pairs"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // ImageData is the data of an image-classification run, split three ways.
 type ImageData struct {
 	Train, Val, Test *datasets.Images
-	Info             DataInfo
+	Info             snapshot.DataInfo
 }
 
 // loadImageData loads the images of d with load and splits off the validation set with seed.
@@ -47,7 +25,7 @@ func loadImageData(load datasets.ImageLoader, norm datasets.Normalization, d con
 	}
 	tr, val := datasets.SplitValidation(train, d.ValFraction, seed)
 	tr = tr.Limit(d.Limit)
-	info := DataInfo{Input: [3]int{1, train.Rows, train.Cols}, Classes: train.Classes, Norm: norm}
+	info := snapshot.DataInfo{Input: [3]int{1, train.Rows, train.Cols}, Classes: train.Classes, Norm: norm}
 	return &ImageData{Train: tr, Val: val, Test: test, Info: info}, nil
 }
 
@@ -76,12 +54,12 @@ type imageTask struct {
 
 // imageSet is the task of an image data set that load reads and norm normalises.
 func imageSet(load datasets.ImageLoader, norm datasets.Normalization) TaskLoader {
-	return func(cfg config.Experiment, saved *DataInfo) (Task, error) {
+	return func(cfg config.Experiment, saved *snapshot.DataInfo) (Task, error) {
 		return loadImageTask(load, norm, cfg, saved)
 	}
 }
 
-func loadImageTask(load datasets.ImageLoader, norm datasets.Normalization, cfg config.Experiment, saved *DataInfo) (Task, error) {
+func loadImageTask(load datasets.ImageLoader, norm datasets.Normalization, cfg config.Experiment, saved *snapshot.DataInfo) (Task, error) {
 	d, err := loadImageData(load, norm, cfg.Data, cfg.Seed)
 	if err != nil {
 		return nil, err
@@ -96,7 +74,7 @@ func loadImageTask(load datasets.ImageLoader, norm datasets.Normalization, cfg c
 	return &imageTask{ImageData: d, spec: spec, cfg: cfg}, nil
 }
 
-func (t *imageTask) Info() DataInfo          { return t.ImageData.Info }
+func (t *imageTask) Info() snapshot.DataInfo { return t.ImageData.Info }
 func (t *imageTask) Sizes() (train, val int) { return t.Train.N, t.Val.N }
 func (t *imageTask) Batches(epoch int) [][]int {
 	return datasets.Batches(datasets.EpochOrder(t.Train.N, t.cfg.Seed, epoch), t.cfg.Train.BatchSize)

@@ -9,6 +9,7 @@ import (
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/models"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // ModelKind is one model.kind: its config block, and the models it builds for the kinds of
@@ -16,11 +17,11 @@ import (
 type ModelKind struct {
 	Config config.ModelKind
 	// Classifier sizes the classifier of images or text for info; nil: the kind builds none.
-	Classifier func(m config.Model, info DataInfo) (models.Spec, error)
+	Classifier func(m config.Model, info snapshot.DataInfo) (models.Spec, error)
 	// LanguageModel sizes the language model of a character stream; nil: the kind builds none.
-	LanguageModel func(m config.Model, info DataInfo) models.LSTMConfig
+	LanguageModel func(m config.Model, info snapshot.DataInfo) models.LSTMConfig
 	// Seq2Seq sizes the encoder-decoder of sequence pairs; nil: the kind builds none.
-	Seq2Seq func(m config.Model, info DataInfo) models.TransformerConfig
+	Seq2Seq func(m config.Model, info snapshot.DataInfo) models.TransformerConfig
 }
 
 // Models lists the model kinds by the name used in configs (model.kind). It is the one
@@ -61,7 +62,7 @@ func kindsWith(has func(ModelKind) bool) string {
 }
 
 // ModelSpec is the classifier the experiment's model section describes, sized for info.
-func ModelSpec(m config.Model, info DataInfo) (models.Spec, error) {
+func ModelSpec(m config.Model, info snapshot.DataInfo) (models.Spec, error) {
 	k, ok := Models[m.Kind]
 	if !ok {
 		return models.Spec{}, fmt.Errorf("model.kind: unknown model %q (known: %s)", m.Kind, strings.Join(slices.Sorted(maps.Keys(Models)), ", "))
@@ -72,8 +73,8 @@ func ModelSpec(m config.Model, info DataInfo) (models.Spec, error) {
 	return k.Classifier(m, info)
 }
 
-func cnnSpec(m config.Model, info DataInfo) (models.Spec, error) {
-	if info.Kind != KindImages {
+func cnnSpec(m config.Model, info snapshot.DataInfo) (models.Spec, error) {
+	if info.Kind != snapshot.KindImages {
 		return models.Spec{}, fmt.Errorf("model.kind: cnn classifies images, not %s data", info.Kind)
 	}
 	c := models.CNNConfig{
@@ -88,13 +89,13 @@ func cnnSpec(m config.Model, info DataInfo) (models.Spec, error) {
 
 // lstmSpec reads images row by row (sequential MNIST: 28 steps of 28 values) and text as
 // embedded token ids.
-func lstmSpec(m config.Model, info DataInfo) (models.Spec, error) {
+func lstmSpec(m config.Model, info snapshot.DataInfo) (models.Spec, error) {
 	c := lstmConfig(m)
 	c.Classes = len(info.Classes)
 	switch info.Kind {
-	case KindImages:
+	case snapshot.KindImages:
 		c.Steps, c.Features = info.Input[1], info.Input[0]*info.Input[2]
-	case KindText:
+	case snapshot.KindText:
 		c.Steps, c.Vocab = info.MaxLen, info.Vocab.Size()
 	default:
 		return models.Spec{}, fmt.Errorf("model.kind: lstm classifies images and text, not %s data", info.Kind)
@@ -107,9 +108,9 @@ func lstmSpec(m config.Model, info DataInfo) (models.Spec, error) {
 
 // transformerSpec is the encoder-only classifier for text (sequence pairs use the
 // encoder-decoder, built by their task).
-func transformerSpec(m config.Model, info DataInfo) (models.Spec, error) {
-	if info.Kind != KindText {
-		return models.Spec{}, fmt.Errorf("model.kind: the transformer classifier reads text, not %s data", kindName(info.Kind))
+func transformerSpec(m config.Model, info snapshot.DataInfo) (models.Spec, error) {
+	if info.Kind != snapshot.KindText {
+		return models.Spec{}, fmt.Errorf("model.kind: the transformer classifier reads text, not %s data", snapshot.KindName(info.Kind))
 	}
 	c := transformerConfig(m)
 	c.SourceVocab, c.SourceLen, c.Classes = info.Vocab.Size(), info.MaxLen, len(info.Classes)

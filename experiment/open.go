@@ -1,19 +1,23 @@
 package experiment
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gorgonet/gorgonet/snapshot"
+)
 
 // Model is a trained model loaded from a checkpoint with its task's data, ready to evaluate.
 type Model struct {
 	Evaluator
 	Task       Task
-	Checkpoint *Loaded
+	Checkpoint *snapshot.Loaded
 }
 
 // OpenModel loads the checkpoint at path, the data its config names (from dataPath instead
 // of the config's data.path when not empty), and builds the evaluation graph with batch
 // size batch (0 = the run's train.eval_batch_size).
 func OpenModel(path, dataPath string, batch int) (*Model, error) {
-	l, err := Load(path)
+	l, err := snapshot.Load(path)
 	if err != nil {
 		return nil, err
 	}

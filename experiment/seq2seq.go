@@ -14,6 +14,7 @@ import (
 	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/metrics"
 	"github.com/gorgonet/gorgonet/models"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // pairLoader loads the pairs of a sequence-to-sequence data set and says what its target
@@ -23,7 +24,7 @@ type pairLoader func(d config.Data) ([]datasets.Pair, string, error)
 
 // pairSet is the sequence-to-sequence task of the pairs that load reads.
 func pairSet(load pairLoader) TaskLoader {
-	return func(cfg config.Experiment, saved *DataInfo) (Task, error) {
+	return func(cfg config.Experiment, saved *snapshot.DataInfo) (Task, error) {
 		return loadPairTask(load, cfg, saved)
 	}
 }
@@ -39,12 +40,12 @@ type EncodedPair struct {
 // pairTask trains an encoder-decoder Transformer with teacher forcing.
 type pairTask struct {
 	cfg              config.Experiment
-	info             DataInfo
+	info             snapshot.DataInfo
 	tc               models.TransformerConfig
 	train, val, test []EncodedPair
 }
 
-func loadPairTask(load pairLoader, cfg config.Experiment, saved *DataInfo) (Task, error) {
+func loadPairTask(load pairLoader, cfg config.Experiment, saved *snapshot.DataInfo) (Task, error) {
 	kind := Models[cfg.Model.Kind]
 	if kind.Seq2Seq == nil {
 		return nil, fmt.Errorf("model.kind: %s data needs an encoder-decoder, which kind %s does not build; use %s",
@@ -56,10 +57,10 @@ func loadPairTask(load pairLoader, cfg config.Experiment, saved *DataInfo) (Task
 	}
 	tr, va, te := datasets.SplitByKey(pairs, cfg.Data.ValFraction, cfg.Data.TestFraction, cfg.Seed)
 	tr = sample(tr, cfg.Data.Limit, cfg.Seed)
-	info := DataInfo{Kind: KindPairs, MaxLen: cfg.Data.MaxLen, TargetLen: cfg.Data.MaxLen + 1, Tokens: tokens}
+	info := snapshot.DataInfo{Kind: snapshot.KindPairs, MaxLen: cfg.Data.MaxLen, TargetLen: cfg.Data.MaxLen + 1, Tokens: tokens}
 	if saved != nil {
-		if saved.Kind != KindPairs || saved.Vocab == nil || saved.TargetVocab == nil {
-			return nil, fmt.Errorf("data %q is sequence pairs; the model was trained on %s data", cfg.Data.Name, kindName(saved.Kind))
+		if saved.Kind != snapshot.KindPairs || saved.Vocab == nil || saved.TargetVocab == nil {
+			return nil, fmt.Errorf("data %q is sequence pairs; the model was trained on %s data", cfg.Data.Name, snapshot.KindName(saved.Kind))
 		}
 		info = *saved
 	} else {
@@ -97,7 +98,7 @@ func sample(pairs []datasets.Pair, limit int, seed uint64) []datasets.Pair {
 
 // seq2seqConfig is the encoder-decoder the model section describes for the vocabularies and
 // lengths of info.
-func seq2seqConfig(m config.Model, info DataInfo) models.TransformerConfig {
+func seq2seqConfig(m config.Model, info snapshot.DataInfo) models.TransformerConfig {
 	c := transformerConfig(m)
 	c.SourceVocab, c.TargetVocab = info.Vocab.Size(), info.TargetVocab.Size()
 	c.SourceLen, c.TargetLen = info.MaxLen, info.TargetLen
@@ -133,7 +134,7 @@ func EncodeSource(v *datasets.Vocab, toks []string, maxLen int) []int {
 	return ids
 }
 
-func (t *pairTask) Info() DataInfo          { return t.info }
+func (t *pairTask) Info() snapshot.DataInfo { return t.info }
 func (t *pairTask) Sizes() (train, val int) { return len(t.train), len(t.val) }
 
 // Training batches are grouped by length: most words and phrases are far shorter than
@@ -378,10 +379,10 @@ func (e *pairEvaluator) decode(ctx context.Context, m *Metrics, data []EncodedPa
 	var hypText []string
 	refStreams := [][]string{}
 	for i, h := range hyps {
-		words := e.task.info.scored(tv.Decode(h))
+		words := scored(e.task.info, tv.Decode(h))
 		rs := make([][]string, len(refs[i])) // as written: a word outside the vocabulary stays itself, not <unk>
 		for k, r := range refs[i] {
-			rs[k] = e.task.info.scored(r)
+			rs[k] = scored(e.task.info, r)
 		}
 		rates.Add(words, rs)
 		hypText = append(hypText, strings.Join(words, " "))
@@ -413,7 +414,7 @@ func (e *pairEvaluator) decode(ctx context.Context, m *Metrics, data []EncodedPa
 
 // scored is target tokens as they are scored: characters as the words they spell, other
 // tokens as they are.
-func (info DataInfo) scored(toks []string) []string {
+func scored(info snapshot.DataInfo, toks []string) []string {
 	if info.Tokens == "chars" {
 		return datasets.Words(toks)
 	}

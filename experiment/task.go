@@ -11,6 +11,7 @@ import (
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/models"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // Task is an experiment's data joined to its model: everything the training loop needs
@@ -18,7 +19,7 @@ import (
 // sequence pairs) has one.
 type Task interface {
 	// Info describes the data for checkpoints: shapes, classes, vocabularies.
-	Info() DataInfo
+	Info() snapshot.DataInfo
 	// Sizes are the numbers of training and validation examples.
 	Sizes() (train, val int)
 	// Batches lists the training batches of epoch as example indices (chunk numbers for a
@@ -93,10 +94,10 @@ type Sample struct {
 // TaskLoader loads the data an experiment names and joins it to its model. saved is the
 // data description of a checkpoint when evaluating one (its vocabularies are reused), nil
 // when training from scratch.
-type TaskLoader func(cfg config.Experiment, saved *DataInfo) (Task, error)
+type TaskLoader func(cfg config.Experiment, saved *snapshot.DataInfo) (Task, error)
 
 // LoadTask loads the task of cfg; see TaskLoader for saved.
-func LoadTask(cfg config.Experiment, saved *DataInfo) (Task, error) {
+func LoadTask(cfg config.Experiment, saved *snapshot.DataInfo) (Task, error) {
 	set, ok := DataSets[cfg.Data.Name]
 	if !ok {
 		return nil, fmt.Errorf("data.name: unknown data set %q (known: %s)", cfg.Data.Name, strings.Join(slices.Sorted(maps.Keys(DataSets)), ", "))
@@ -129,7 +130,7 @@ func unitsOf(d config.Data) string {
 }
 
 // checkSaved refuses evaluation data that does not fit the model a checkpoint holds.
-func checkSaved(saved *DataInfo, got DataInfo, name string) error {
+func checkSaved(saved *snapshot.DataInfo, got snapshot.DataInfo, name string) error {
 	if saved == nil {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/internal/testrun"
 	"github.com/gorgonet/gorgonet/models"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // tinyTasks are the tasks of testrun's tiny runs, loaded once per test binary; tests only
@@ -186,8 +187,8 @@ func TestLoadTaskRefusesOtherKinds(t *testing.T) {
 				}
 				saved := tinyTask(t, model).Info()
 				_, err = LoadTask(cfg, &saved)
-				if err == nil || !strings.Contains(err.Error(), kindName(saved.Kind)) {
-					t.Errorf("got %v, want an error naming the model's %s data", err, kindName(saved.Kind))
+				if err == nil || !strings.Contains(err.Error(), snapshot.KindName(saved.Kind)) {
+					t.Errorf("got %v, want an error naming the model's %s data", err, snapshot.KindName(saved.Kind))
 				}
 			})
 		}
@@ -220,7 +221,7 @@ func saveUntrained(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), name+".safetensors")
-	err = Save(path, Snapshot{Config: cfg, Info: task.Info(), Params: tr.Graph.Params(), States: tr.Graph.Scope.States()})
+	err = snapshot.Save(path, snapshot.State{Config: cfg, Info: task.Info(), Params: tr.Graph.Params(), States: tr.Graph.Scope.States()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,22 +235,22 @@ func TestOpenRefusesOtherKinds(t *testing.T) {
 	for _, name := range []string{"sentiment-lstm", "opticks-charlm", "cmudict-transformer"} {
 		ckpt[name] = saveUntrained(t, name)
 	}
-	open := map[string]func(l *Loaded) error{
-		"classifier": func(l *Loaded) error {
+	open := map[string]func(l *snapshot.Loaded) error{
+		"classifier": func(l *snapshot.Loaded) error {
 			m, err := OpenClassifier(l, 2)
 			if err == nil {
 				m.Close()
 			}
 			return err
 		},
-		"generator": func(l *Loaded) error {
+		"generator": func(l *snapshot.Loaded) error {
 			g, err := OpenGenerator(l)
 			if err == nil {
 				g.Close()
 			}
 			return err
 		},
-		"translator": func(l *Loaded) error {
+		"translator": func(l *snapshot.Loaded) error {
 			tr, err := OpenTranslator(l, 2, 0)
 			if err == nil {
 				tr.Close()
@@ -261,7 +262,7 @@ func TestOpenRefusesOtherKinds(t *testing.T) {
 	for way, fn := range open {
 		for name, path := range ckpt {
 			t.Run(way+" of "+name, func(t *testing.T) {
-				l, err := Load(path)
+				l, err := snapshot.Load(path)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -284,7 +285,7 @@ func TestOpenRefusesOtherKinds(t *testing.T) {
 // after any prompt, refuses negative options, and with Temperature 0 or TopK 1 always takes
 // the most likely character.
 func TestGeneratorContinue(t *testing.T) {
-	l, err := Load(saveUntrained(t, "opticks-charlm"))
+	l, err := snapshot.Load(saveUntrained(t, "opticks-charlm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +403,7 @@ func TestSourceAndTargetText(t *testing.T) {
 		{"chars", "Das  Haus!", []string{"d", "a", "s", " ", "h", "a", "u", "s", " ", "!"},
 			[]string{"t", "h", "e", " ", "h", "o", "u", "s", "e", " "}, "the house"},
 	} {
-		info := DataInfo{Kind: KindPairs, Tokens: tt.tokens}
+		info := snapshot.DataInfo{Kind: snapshot.KindPairs, Tokens: tt.tokens}
 		if got := SourceTokens(info, tt.input); !slices.Equal(got, tt.src) {
 			t.Errorf("%s: SourceTokens(%q) = %q, want %q", tt.tokens, tt.input, got, tt.src)
 		}

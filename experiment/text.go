@@ -8,6 +8,7 @@ import (
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/models"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // Sentence is a sentence encoded for a text classifier.
@@ -39,19 +40,19 @@ func FillSentences(ids, mask []float32, sentences [][]int, steps int) {
 // textTask classifies sentences.
 type textTask struct {
 	cfg              config.Experiment
-	info             DataInfo
+	info             snapshot.DataInfo
 	spec             models.Spec
 	train, val, test []Sentence
 }
 
 // textSet is the task of a labelled text data set that load reads from a directory.
 func textSet(load func(dir string) (*datasets.TextSet, error)) TaskLoader {
-	return func(cfg config.Experiment, saved *DataInfo) (Task, error) {
+	return func(cfg config.Experiment, saved *snapshot.DataInfo) (Task, error) {
 		return loadTextTask(load, cfg, saved)
 	}
 }
 
-func loadTextTask(load func(dir string) (*datasets.TextSet, error), cfg config.Experiment, saved *DataInfo) (Task, error) {
+func loadTextTask(load func(dir string) (*datasets.TextSet, error), cfg config.Experiment, saved *snapshot.DataInfo) (Task, error) {
 	set, err := load(cfg.Data.Path)
 	if err != nil {
 		return nil, err
@@ -60,10 +61,10 @@ func loadTextTask(load func(dir string) (*datasets.TextSet, error), cfg config.E
 	if cfg.Data.Limit > 0 && len(tr) > cfg.Data.Limit {
 		tr = tr[:cfg.Data.Limit]
 	}
-	info := DataInfo{Kind: KindText, Classes: set.Classes, MaxLen: cfg.Data.MaxLen, Tokens: "words"}
+	info := snapshot.DataInfo{Kind: snapshot.KindText, Classes: set.Classes, MaxLen: cfg.Data.MaxLen, Tokens: "words"}
 	if saved != nil {
-		if saved.Kind != KindText || saved.Vocab == nil {
-			return nil, fmt.Errorf("data %q is text; the model was trained on %s data", cfg.Data.Name, kindName(saved.Kind))
+		if saved.Kind != snapshot.KindText || saved.Vocab == nil {
+			return nil, fmt.Errorf("data %q is text; the model was trained on %s data", cfg.Data.Name, snapshot.KindName(saved.Kind))
 		}
 		info.Vocab, info.MaxLen = saved.Vocab, saved.MaxLen
 	} else {
@@ -90,14 +91,7 @@ func loadTextTask(load func(dir string) (*datasets.TextSet, error), cfg config.E
 	return t, nil
 }
 
-func kindName(k string) string {
-	if k == KindImages {
-		return "image"
-	}
-	return k
-}
-
-func (t *textTask) Info() DataInfo          { return t.info }
+func (t *textTask) Info() snapshot.DataInfo { return t.info }
 func (t *textTask) Sizes() (train, val int) { return len(t.train), len(t.val) }
 func (t *textTask) Batches(epoch int) [][]int {
 	return datasets.Batches(datasets.EpochOrder(len(t.train), t.cfg.Seed, epoch), t.cfg.Train.BatchSize)
@@ -161,7 +155,7 @@ func (e *textSplits) Evaluate(ctx context.Context, split string, _ EvalOptions) 
 
 // OpenClassifier builds the graph of a classifier's checkpoint (images or text) for predictions on new
 // inputs: no data set is loaded.
-func OpenClassifier(l *Loaded, batch int) (*ClassifierEvaluator, error) {
+func OpenClassifier(l *snapshot.Loaded, batch int) (*ClassifierEvaluator, error) {
 	spec, err := ModelSpec(l.Config.Model, l.Info)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", l.Path, err)

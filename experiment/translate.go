@@ -7,6 +7,7 @@ import (
 
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/models"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // Translator converts a user's words or phrases with a trained sequence-to-sequence model:
@@ -14,7 +15,7 @@ import (
 type Translator struct {
 	tr    *models.Translator
 	m     *models.Seq2Seq
-	info  DataInfo
+	info  snapshot.DataInfo
 	alpha float64
 }
 
@@ -27,9 +28,9 @@ type Conversion struct {
 
 // OpenTranslator builds the decoder of a sequence-to-sequence checkpoint for decoding batch inputs at a time
 // with the given beam width (0: the run's decode.beam).
-func OpenTranslator(l *Loaded, batch, beam int) (*Translator, error) {
-	if l.Info.Kind != KindPairs || l.Info.Vocab == nil || l.Info.TargetVocab == nil {
-		return nil, fmt.Errorf("checkpoint %s holds a %s model, not a sequence-to-sequence model", l.Path, kindName(l.Info.Kind))
+func OpenTranslator(l *snapshot.Loaded, batch, beam int) (*Translator, error) {
+	if l.Info.Kind != snapshot.KindPairs || l.Info.Vocab == nil || l.Info.TargetVocab == nil {
+		return nil, fmt.Errorf("checkpoint %s holds a %s model, not a sequence-to-sequence model", l.Path, snapshot.KindName(l.Info.Kind))
 	}
 	s2s := Models[l.Config.Model.Kind].Seq2Seq
 	if s2s == nil {
@@ -59,7 +60,7 @@ func (t *Translator) Close() error { return t.tr.Close() }
 // SourceTokens splits a user's input as the training sources were split: a word into its
 // lower-case characters (pronunciations), a phrase into lower-case word tokens or the
 // characters of those tokens joined by single spaces (translation).
-func SourceTokens(info DataInfo, input string) []string {
+func SourceTokens(info snapshot.DataInfo, input string) []string {
 	switch info.Tokens {
 	case "phonemes":
 		var toks []string
@@ -75,8 +76,8 @@ func SourceTokens(info DataInfo, input string) []string {
 }
 
 // TargetText writes output tokens as text: characters run together, other tokens spaced.
-func TargetText(info DataInfo, toks []string) string {
-	return strings.Join(info.scored(toks), " ")
+func TargetText(info snapshot.DataInfo, toks []string) string {
+	return strings.Join(scored(info, toks), " ")
 }
 
 // Convert decodes every input. An input without tokens gives an empty output; characters or

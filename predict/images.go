@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // images classifies picture files with an image classifier.
@@ -33,7 +34,7 @@ func (t *images) Validate() error {
 	return t.classifier.validate()
 }
 
-func (t *images) Run(ctx context.Context, l *experiment.Loaded, in IO) error {
+func (t *images) Run(ctx context.Context, l *snapshot.Loaded, in IO) error {
 	m, err := experiment.OpenClassifier(l, batchFor(len(in.Inputs)))
 	if err != nil {
 		return err
@@ -66,7 +67,7 @@ func (t *images) Run(ctx context.Context, l *experiment.Loaded, in IO) error {
 }
 
 // readPictures decodes every input before running the model, so a bad file fails fast.
-func readPictures(ctx context.Context, in IO, info experiment.DataInfo, inv datasets.Invert) ([][]float32, error) {
+func readPictures(ctx context.Context, in IO, info snapshot.DataInfo, inv datasets.Invert) ([][]float32, error) {
 	all := make([][]float32, len(in.Inputs))
 	for i, name := range in.Inputs {
 		if err := ctx.Err(); err != nil {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // A Task runs the models of one kind of data.
@@ -20,7 +20,7 @@ type Task interface {
 	// Validate checks the values of those flags.
 	Validate() error
 	// Run runs the model of checkpoint l on io.Inputs.
-	Run(ctx context.Context, l *experiment.Loaded, in IO) error
+	Run(ctx context.Context, l *snapshot.Loaded, in IO) error
 }
 
 // IO is what a task reads and where it writes.
@@ -31,20 +31,20 @@ type IO struct {
 	JSON   bool // one JSON object per input instead of text
 }
 
-// Tasks returns a new task for each data kind, keyed by experiment.DataInfo.Kind. The two
+// Tasks returns a new task for each data kind, keyed by snapshot.DataInfo.Kind. The two
 // classifiers share --top.
 func Tasks() map[string]Task {
 	c := &classifier{}
 	return map[string]Task{
-		experiment.KindImages: &images{classifier: c},
-		experiment.KindText:   &sentences{classifier: c},
-		experiment.KindChars:  &generator{},
-		experiment.KindPairs:  &converter{},
+		snapshot.KindImages: &images{classifier: c},
+		snapshot.KindText:   &sentences{classifier: c},
+		snapshot.KindChars:  &generator{},
+		snapshot.KindPairs:  &converter{},
 	}
 }
 
 // For returns the task of checkpoint l's data kind among tasks.
-func For(tasks map[string]Task, l *experiment.Loaded) (Task, error) {
+func For(tasks map[string]Task, l *snapshot.Loaded) (Task, error) {
 	t, ok := tasks[l.Info.Kind]
 	if !ok {
 		return nil, fmt.Errorf("checkpoint %s: unknown data kind %q", l.Path, l.Info.Kind)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // lines expands the inputs: "-" stands for the lines of standard input.
@@ -44,7 +45,7 @@ type sentences struct {
 func (t *sentences) AddFlags(*pflag.FlagSet) {}
 func (t *sentences) Validate() error         { return t.classifier.validate() }
 
-func (t *sentences) Run(ctx context.Context, l *experiment.Loaded, in IO) error {
+func (t *sentences) Run(ctx context.Context, l *snapshot.Loaded, in IO) error {
 	texts, err := lines(in)
 	if err != nil {
 		return err
@@ -106,7 +107,7 @@ func (t *generator) Validate() error {
 
 // Run writes the prompt (the inputs joined by spaces, or all of standard input for "-") and
 // its continuation as it is generated, so a long generation shows progress.
-func (t *generator) Run(ctx context.Context, l *experiment.Loaded, in IO) error {
+func (t *generator) Run(ctx context.Context, l *snapshot.Loaded, in IO) error {
 	prompt := strings.Join(in.Inputs, " ")
 	if len(in.Inputs) == 1 && in.Inputs[0] == "-" {
 		b, err := io.ReadAll(in.Stdin)
@@ -157,7 +158,7 @@ func (t *converter) Validate() error {
 	return nil
 }
 
-func (t *converter) Run(ctx context.Context, l *experiment.Loaded, in IO) error {
+func (t *converter) Run(ctx context.Context, l *snapshot.Loaded, in IO) error {
 	words, err := lines(in)
 	if err != nil {
 		return err

@@ -14,16 +14,17 @@ import (
 	"github.com/gorgonet/gorgonet/experiment"
 	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/optim"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // Options are the choices of one training run that are not part of the experiment config.
 type Options struct {
-	Config   config.Experiment  // validated
-	OutDir   string             // run directory
-	Resume   *experiment.Loaded // continue from this checkpoint (its run directory is OutDir)
-	MaxSteps int                // stop with a checkpoint after this many steps in all; 0 = no limit
-	Log      io.Writer          // progress and summaries (nil = discard)
-	Terminal bool               // Log is a terminal: draw a progress bar
+	Config   config.Experiment // validated
+	OutDir   string            // run directory
+	Resume   *snapshot.Loaded  // continue from this checkpoint (its run directory is OutDir)
+	MaxSteps int               // stop with a checkpoint after this many steps in all; 0 = no limit
+	Log      io.Writer         // progress and summaries (nil = discard)
+	Terminal bool              // Log is a terminal: draw a progress bar
 }
 
 // Result summarises a finished, stopped or interrupted run.
@@ -47,7 +48,7 @@ type run struct {
 	trainer  *experiment.Trainer
 	stepper  *Stepper
 	eval     experiment.Evaluator
-	prog     experiment.Progress
+	prog     snapshot.Progress
 	ckptDir  string
 	metrics  *metricsLog
 	progress *progress
@@ -71,7 +72,7 @@ func setup(o Options) (*run, error) {
 	if err := checkDir(o); err != nil {
 		return nil, err
 	}
-	var saved *experiment.DataInfo
+	var saved *snapshot.DataInfo
 	if o.Resume != nil {
 		saved = &o.Resume.Info // the vocabularies training started with
 	}
@@ -129,7 +130,7 @@ func (r *run) build() error {
 	return err
 }
 
-func (r *run) restore(l *experiment.Loaded) error {
+func (r *run) restore(l *snapshot.Loaded) error {
 	if err := l.RestoreParams(r.stepper.Params()); err != nil {
 		return err
 	}
@@ -311,7 +312,7 @@ func (r *run) save(name string) error {
 	opt, rng := r.stepper.State()
 	p := r.prog
 	p.RNG = rng
-	return saveSnapshot(filepath.Join(r.ckptDir, name), experiment.Snapshot{
+	return saveSnapshot(filepath.Join(r.ckptDir, name), snapshot.State{
 		Config: r.cfg, Info: r.task.Info(), Progress: p, Params: r.stepper.Params(), Optimizer: opt,
 		States: r.trainer.Graph.Scope.States(),
 	})
@@ -327,7 +328,7 @@ func (r *run) lastGood() string {
 }
 
 // saveSnapshot writes a checkpoint; tests replace it to fail a chosen write, as a crash would.
-var saveSnapshot = experiment.Save
+var saveSnapshot = snapshot.Save
 
 // checkDir refuses to start a new run over an existing one: any checkpoint in its
 // checkpoints/ (last, best or a step) makes it a run.

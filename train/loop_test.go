@@ -13,8 +13,8 @@ import (
 
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/config"
-	"github.com/gorgonet/gorgonet/experiment"
 	"github.com/gorgonet/gorgonet/internal/testrun"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // tinyConfig is the shared tiny run with dropout, 2 epochs, step checkpoints and logging.
@@ -53,7 +53,7 @@ func weights(t *testing.T, path string) map[string][]float32 {
 
 func resume(t *testing.T, dir string, maxSteps int) *Result {
 	t.Helper()
-	l, err := experiment.Load(filepath.Join(dir, "checkpoints", "last.safetensors"))
+	l, err := snapshot.Load(filepath.Join(dir, "checkpoints", "last.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestRunDirectory(t *testing.T) {
 		t.Errorf("kept %d step checkpoints, want keep_last=2: %v", len(steps), steps)
 	}
 	for _, name := range []string{"last", "best"} {
-		if _, err := experiment.Load(filepath.Join(dir, "checkpoints", name+".safetensors")); err != nil {
+		if _, err := snapshot.Load(filepath.Join(dir, "checkpoints", name+".safetensors")); err != nil {
 			t.Errorf("%s checkpoint: %v", name, err)
 		}
 	}

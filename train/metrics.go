@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // metricsLog appends one JSON object per line to the run's metrics.jsonl.
@@ -42,7 +43,7 @@ type trainLine struct {
 	StepsPS  float64 `json:"steps_per_s"`
 }
 
-func trainRecord(p experiment.Progress, r StepResult, stepsPerSec float64) trainLine {
+func trainRecord(p snapshot.Progress, r StepResult, stepsPerSec float64) trainLine {
 	return trainLine{Time: now().UTC().Format("2006-01-02T15:04:05.000Z"), Split: "train", Epoch: p.Epoch + 1,
 		Step: p.Step, Loss: r.Loss, LR: r.LR, GradNorm: r.GradNorm, StepsPS: stepsPerSec}
 }

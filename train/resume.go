@@ -11,7 +11,7 @@ import (
 
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/config"
-	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // OpenResume loads the checkpoint to resume the run in dir from: the newest of
@@ -19,7 +19,7 @@ import (
 // its first last.safetensors resumes from a step checkpoint. Unless force is set, it refuses
 // a checkpoint whose config (train.* aside, which a resume may change) is not the run's
 // config.yaml: a checkpoint of another run.
-func OpenResume(dir string, force bool) (*experiment.Loaded, error) {
+func OpenResume(dir string, force bool) (*snapshot.Loaded, error) {
 	l, err := newestCheckpoint(dir)
 	if err != nil {
 		return nil, fmt.Errorf("cannot resume %s: %w", dir, err)
@@ -35,7 +35,7 @@ func OpenResume(dir string, force bool) (*experiment.Loaded, error) {
 
 // newestCheckpoint is the loadable checkpoint of the run in dir with the most steps; last
 // wins a tie.
-func newestCheckpoint(dir string) (*experiment.Loaded, error) {
+func newestCheckpoint(dir string) (*snapshot.Loaded, error) {
 	ckptDir := filepath.Join(dir, "checkpoints")
 	steps, err := checkpoint.StepFiles(ckptDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -46,10 +46,10 @@ func newestCheckpoint(dir string) (*experiment.Loaded, error) {
 	for _, s := range steps {
 		paths = append(paths, filepath.Join(ckptDir, s))
 	}
-	var best *experiment.Loaded
+	var best *snapshot.Loaded
 	var firstErr error
 	for _, p := range paths {
-		l, err := experiment.Load(p)
+		l, err := snapshot.Load(p)
 		switch {
 		case err == nil && (best == nil || l.Progress.Step > best.Progress.Step):
 			best = l
@@ -71,7 +71,7 @@ func newestCheckpoint(dir string) (*experiment.Loaded, error) {
 
 // checkBelongs refuses a checkpoint whose config differs from the run's config.yaml in
 // anything but train.*; a run without config.yaml has nothing to compare with.
-func checkBelongs(dir string, l *experiment.Loaded) error {
+func checkBelongs(dir string, l *snapshot.Loaded) error {
 	path := filepath.Join(dir, "config.yaml")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {

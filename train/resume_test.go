@@ -11,7 +11,7 @@ import (
 
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/config"
-	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 func writeYAML(t *testing.T, path string, cfg config.Experiment) {
@@ -114,15 +114,15 @@ func TestBestIsWrittenBeforeLast(t *testing.T) {
 	dir := t.TempDir()
 	crash := errors.New("killed while writing best")
 	crashed := false
-	saveSnapshot = func(path string, s experiment.Snapshot) error {
+	saveSnapshot = func(path string, s snapshot.State) error {
 		if filepath.Base(path) == "best.safetensors" && s.Progress.Epoch == cfg.Train.Epochs {
 			crashed = true
 			return crash
 		}
-		return experiment.Save(path, s)
+		return snapshot.Save(path, s)
 	}
 	_, err := Run(context.Background(), Options{Config: cfg, OutDir: dir})
-	saveSnapshot = experiment.Save
+	saveSnapshot = snapshot.Save
 	if !crashed {
 		t.Fatalf("the final epoch wrote no best checkpoint (did not improve); the test needs one")
 	}
@@ -131,11 +131,11 @@ func TestBestIsWrittenBeforeLast(t *testing.T) {
 	}
 	resume(t, dir, 0)
 	ckpts := filepath.Join(dir, "checkpoints")
-	last, err := experiment.Load(filepath.Join(ckpts, "last.safetensors"))
+	last, err := snapshot.Load(filepath.Join(ckpts, "last.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	best, err := experiment.Load(filepath.Join(ckpts, "best.safetensors"))
+	best, err := snapshot.Load(filepath.Join(ckpts, "best.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
-	"github.com/gorgonet/gorgonet/experiment"
 	"github.com/gorgonet/gorgonet/predict"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // options are predict's flags; each kind of model's own flags belong to its predict.Task.
@@ -19,7 +19,7 @@ type options struct {
 	tasks      map[string]predict.Task
 
 	// set by complete
-	loaded *experiment.Loaded
+	loaded *snapshot.Loaded
 	task   predict.Task
 	io     predict.IO
 }
@@ -87,7 +87,7 @@ func (o *options) complete(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if o.loaded, err = experiment.Load(path); err != nil {
+	if o.loaded, err = snapshot.Load(path); err != nil {
 		return err
 	}
 	if o.task, err = predict.For(o.tasks, o.loaded); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/experiment"
 	"github.com/gorgonet/gorgonet/internal/testrun/shared"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // The tiny runs of these tests learn next to nothing: they check what predict does with
@@ -296,7 +297,7 @@ func convert(t *testing.T, stdin []byte, args ...string) []experiment.Conversion
 // write <unk>, a token of every vocabulary, which an untrained model does.)
 func outputTokens(t *testing.T, run string) func(string) bool {
 	t.Helper()
-	l, err := experiment.Load(filepath.Join(run, "checkpoints", "best.safetensors"))
+	l, err := snapshot.Load(filepath.Join(run, "checkpoints", "best.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}

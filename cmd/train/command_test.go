@@ -13,7 +13,7 @@ import (
 
 	"github.com/gorgonet/gorgonet/cmd/internal/clitest"
 	"github.com/gorgonet/gorgonet/config"
-	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 var tiny struct {
@@ -282,7 +282,7 @@ func TestTrainTinyRun(t *testing.T) {
 	}
 	checkMetricsFile(t, filepath.Join(dir, "metrics.jsonl"))
 	for _, name := range []string{"last", "best"} {
-		l, err := experiment.Load(filepath.Join(dir, "checkpoints", name+".safetensors"))
+		l, err := snapshot.Load(filepath.Join(dir, "checkpoints", name+".safetensors"))
 		if err != nil {
 			t.Fatalf("%s checkpoint: %v", name, err)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
 	"github.com/gorgonet/gorgonet/experiment"
 	"github.com/gorgonet/gorgonet/internal/testrun"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // process is the train binary running in the background.
@@ -83,11 +84,11 @@ func (p *process) wait(t *testing.T) (code int, sig syscall.Signal) {
 
 // waitForCheckpoint polls until the run's last checkpoint is past step, and checks on the
 // way that whenever the file exists it loads: it is replaced atomically.
-func waitForCheckpoint(t *testing.T, p *process, last string, step int) *experiment.Loaded {
+func waitForCheckpoint(t *testing.T, p *process, last string, step int) *snapshot.Loaded {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		l, err := experiment.Load(last)
+		l, err := snapshot.Load(last)
 		switch {
 		case err == nil && l.Progress.Step > step:
 			return l
@@ -113,16 +114,16 @@ func fileExists(path string) bool {
 
 // checkCheckpoints checks that every checkpoint in the run directory reads and loads, and
 // returns the last one.
-func checkCheckpoints(t *testing.T, dir string) *experiment.Loaded {
+func checkCheckpoints(t *testing.T, dir string) *snapshot.Loaded {
 	t.Helper()
 	paths, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "*.safetensors"))
-	var last *experiment.Loaded
+	var last *snapshot.Loaded
 	for _, path := range paths {
 		if _, err := checkpoint.Read(path); err != nil {
 			t.Errorf("checkpoint.Read: %v", err)
 			continue
 		}
-		l, err := experiment.Load(path)
+		l, err := snapshot.Load(path)
 		if err != nil {
 			t.Errorf("experiment.Load: %v", err)
 			continue
@@ -286,11 +287,11 @@ func killRepeatedly(t *testing.T, rng *rand.Rand, dir string, runArgs []string, 
 // checkSameCheckpoint checks that got holds bit for bit the tensors and progress of want.
 func checkSameCheckpoint(t *testing.T, got, want string) {
 	t.Helper()
-	g, err := experiment.Load(got)
+	g, err := snapshot.Load(got)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := experiment.Load(want)
+	w, err := snapshot.Load(want)
 	if err != nil {
 		t.Fatal(err)
 	}

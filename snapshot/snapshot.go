@@ -1,4 +1,8 @@
-package experiment
+// Package snapshot is the layout of gorgonet's checkpoints: a SafeTensors file (package
+// checkpoint) holding a model's tensors under their PyTorch names, the optimizer's buffers,
+// carried recurrent states, and in its metadata the resolved config, the data description
+// and the training progress. Train writes snapshots; eval, predict and a resumed run read them.
+package snapshot
 
 import (
 	"encoding/json"
@@ -37,8 +41,8 @@ type Progress struct {
 	RNG       []byte  `json:"rng"`        // dropout generator state
 }
 
-// Snapshot is everything a checkpoint holds.
-type Snapshot struct {
+// State is everything a checkpoint holds.
+type State struct {
 	Config    config.Experiment
 	Info      DataInfo
 	Progress  Progress
@@ -48,7 +52,7 @@ type Snapshot struct {
 }
 
 // Save writes s to path atomically.
-func Save(path string, s Snapshot) error {
+func Save(path string, s State) error {
 	cfg, err := s.Config.YAML()
 	if err != nil {
 		return err

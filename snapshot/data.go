@@ -1,0 +1,34 @@
+package snapshot
+
+import "github.com/gorgonet/gorgonet/datasets"
+
+// DataInfo is what a trained model needs to know about its data to run on new inputs. It
+// travels inside checkpoints so that eval and predict need nothing else.
+type DataInfo struct {
+	Kind    string                 `json:"kind,omitempty"` // images (""), text, chars or pairs
+	Input   [3]int                 `json:"input"`          // images: channels, height, width
+	Classes []string               `json:"classes"`        // classifiers: label names, index = label
+	Norm    datasets.Normalization `json:"normalization"`  // images
+
+	Vocab       *datasets.Vocab `json:"vocab,omitempty"`        // text, chars, pair sources
+	TargetVocab *datasets.Vocab `json:"target_vocab,omitempty"` // pair targets
+	MaxLen      int             `json:"max_len,omitempty"`      // tokens per sequence (text, pairs) or per chunk (chars)
+	TargetLen   int             `json:"target_len,omitempty"`   // pair targets, with <bos>/<eos>
+	Tokens      string          `json:"tokens,omitempty"`       // how text becomes tokens: words, chars or phonemes
+}
+
+// Data kinds.
+const (
+	KindImages = ""
+	KindText   = "text"
+	KindChars  = "chars"
+	KindPairs  = "pairs"
+)
+
+// KindName is the data kind k in words, for messages: image, text, chars or pairs.
+func KindName(k string) string {
+	if k == KindImages {
+		return "image"
+	}
+	return k
+}
