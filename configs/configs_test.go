@@ -40,18 +40,29 @@ func TestEveryConfig(t *testing.T) {
 	}
 }
 
-// buildGraphs loads the experiment's data and builds its training and evaluation graphs.
+// buildGraphs loads the experiment's data, builds its training and evaluation graphs and
+// fills a first training batch into the graph of its shape.
 func buildGraphs(t *testing.T, e config.Experiment) {
 	t.Helper()
 	task, err := experiment.LoadTask(e, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := task.NewTrainer(e.Seed)
+	g, err := task.NewGraph(0, nil, e.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := task.NewEvaluator(tr.Graph.Params(), e.Train.EvalBatchSize)
+	b := task.Batch(task.Batches(0)[0])
+	fits := g
+	if b.Shape != 0 {
+		if fits, err = task.NewGraph(b.Shape, g.Params(), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fits.Fill(b); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := task.NewEvaluator(g.Params(), e.Train.EvalBatchSize)
 	if err != nil {
 		t.Fatal(err)
 	}

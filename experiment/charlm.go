@@ -31,6 +31,9 @@ type charTask struct {
 	lm               models.LSTMConfig
 	train, val, test []int
 	streams          streams
+
+	batch     models.Batch // training batches, written by Batch
+	pos, next []int
 }
 
 // streams lays a sequence out as b parallel rows of length n (positions past the end are
@@ -125,34 +128,32 @@ func (t *charTask) Batches(int) [][]int {
 	return bs
 }
 
-// BatchExamples counts a chunk's characters, for progress reports.
-func (t *charTask) BatchExamples([]int) int { return t.streams.b * t.streams.t }
-
-func (t *charTask) NewTrainer(seed uint64) (*Trainer, error) {
-	lm, err := models.BuildLanguageModel(t.lm, models.BuildOptions{Batch: t.streams.b, Training: true, Seed: seed})
+func (t *charTask) NewGraph(_ int, shared []*graphs.Param, seed uint64) (*models.Graph, error) {
+	lm, err := models.BuildLanguageModel(t.lm, models.BuildOptions{Batch: t.streams.b, Training: true, Seed: seed, Shared: shared})
 	if err != nil {
 		return nil, err
 	}
-	x, tgt := graphs.Float32s(lm.Input), graphs.Float32s(lm.Targets)
-	v := t.lm.Vocab
-	pos := make([]int, 0, len(x))
-	next := make([]int, 0, len(x))
-	fill := func(batch []int) error {
-		if batch[0] == 0 {
-			for _, st := range lm.Scope.States() {
-				st.Reset()
-			}
-		}
-		pos, next = pos[:0], next[:0]
-		t.streams.fill(t.train, batch[0], x, func(p, n int) { pos, next = append(pos, p), append(next, n) })
-		clear(tgt)
-		w := 1 / float32(len(pos))
-		for i, p := range pos {
-			tgt[p*v+next[i]] = w
-		}
-		return nil
+	return lm.Graph, nil
+}
+
+// Batch writes chunk batch[0] of every stream as (B, T) ids, with targets weighted
+// 1/(positions that have a next character); the first chunk starts the states from zeros.
+func (t *charTask) Batch(batch []int) models.Batch {
+	n, v := t.streams.b*t.streams.t, t.lm.Vocab
+	if t.batch.Inputs == nil {
+		t.batch = models.Batch{Inputs: map[string][]float32{"input": make([]float32, n), "targets": make([]float32, n*v)}}
+		t.pos, t.next = make([]int, 0, n), make([]int, 0, n)
 	}
-	return &Trainer{Graph: lm.Graph, Fill: fill}, nil
+	tgt := t.batch.Inputs["targets"]
+	t.pos, t.next = t.pos[:0], t.next[:0]
+	t.streams.fill(t.train, batch[0], t.batch.Inputs["input"], func(p, n int) { t.pos, t.next = append(t.pos, p), append(t.next, n) })
+	clear(tgt)
+	w := 1 / float32(len(t.pos))
+	for i, p := range t.pos {
+		tgt[p*v+t.next[i]] = w
+	}
+	t.batch.Examples, t.batch.Reset = n, batch[0] == 0
+	return t.batch
 }
 
 func (t *charTask) NewEvaluator(params []*graphs.Param, batch int) (Evaluator, error) {
@@ -201,8 +202,11 @@ func (e *LMEvaluator) Close() error { return e.vm.Close() }
 // Params are the evaluation graph's parameters.
 func (e *LMEvaluator) Params() []*graphs.Param { return e.lm.Params() }
 
-// run runs the graph once and carries the state to the next run.
-func (e *LMEvaluator) run() ([]float32, error) {
+// run runs the graph once on in and carries the state to the next run.
+func (e *LMEvaluator) run(in models.Batch) ([]float32, error) {
+	if err := e.lm.Fill(in); err != nil {
+		return nil, err
+	}
 	e.vm.Reset() // without it the machine silently does not run again
 	if err := e.vm.RunAll(); err != nil {
 		return nil, fmt.Errorf("evaluation: %w", err)
@@ -225,7 +229,8 @@ func (e *LMEvaluator) Evaluate(ctx context.Context, split string, ids []int) (Me
 		st.Reset()
 	}
 	s := newStreams(len(ids), e.batch, e.cfg.Steps)
-	x := graphs.Float32s(e.lm.Input)
+	in := e.lm.NewBatch()
+	x := in.Inputs["input"]
 	v := e.cfg.Vocab
 	var nll float64
 	var n, correct int
@@ -236,7 +241,7 @@ func (e *LMEvaluator) Evaluate(ctx context.Context, split string, ids []int) (Me
 		}
 		pos, next = pos[:0], next[:0]
 		s.fill(ids, k, x, func(p, nx int) { pos, next = append(pos, p), append(next, nx) })
-		logits, err := e.run()
+		logits, err := e.run(in)
 		if err != nil {
 			return m, err
 		}

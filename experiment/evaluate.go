@@ -18,8 +18,7 @@ type ClassifierEvaluator struct {
 	net   *models.Classifier
 	vm    G.VM
 	batch int
-	x     []float32
-	mask  []float32
+	in    models.Batch // written through Input and Mask, filled into the graph by Logits
 }
 
 // NewClassifierEvaluator builds the evaluation graph of spec on the values of params (nil: new
@@ -29,11 +28,7 @@ func NewClassifierEvaluator(spec models.Spec, params []*graphs.Param, batch int)
 	if err != nil {
 		return nil, err
 	}
-	e := &ClassifierEvaluator{net: net, vm: G.NewTapeMachine(net.Scope.Graph()), batch: batch, x: graphs.Float32s(net.Input)}
-	if net.Mask != nil {
-		e.mask = graphs.Float32s(net.Mask)
-	}
-	return e, nil
+	return &ClassifierEvaluator{net: net, vm: G.NewTapeMachine(net.Scope.Graph()), batch: batch, in: net.NewBatch()}, nil
 }
 
 // Close releases the machine.
@@ -45,15 +40,18 @@ func (e *ClassifierEvaluator) Params() []*graphs.Param { return e.net.Params() }
 // Batch is the number of examples per run.
 func (e *ClassifierEvaluator) Batch() int { return e.batch }
 
-// Input is the (batch, …) input buffer that fill functions write to.
-func (e *ClassifierEvaluator) Input() []float32 { return e.x }
+// Input is the (batch, …) input buffer of the evaluator's batch, which fill functions write to.
+func (e *ClassifierEvaluator) Input() []float32 { return e.in.Inputs["input"] }
 
 // Mask is the (batch, steps) mask buffer of sequence inputs, nil for others.
-func (e *ClassifierEvaluator) Mask() []float32 { return e.mask }
+func (e *ClassifierEvaluator) Mask() []float32 { return e.in.Inputs["mask"] }
 
-// Logits runs the graph on the input buffer as filled and returns the (batch, classes)
-// logits, valid until the next run.
+// Logits runs the graph on the batch as written and returns the (batch, classes) logits,
+// valid until the next run.
 func (e *ClassifierEvaluator) Logits() ([]float32, error) {
+	if err := e.net.Fill(e.in); err != nil {
+		return nil, err
+	}
 	e.vm.Reset() // without it the machine silently does not run again
 	if err := e.vm.RunAll(); err != nil {
 		return nil, fmt.Errorf("evaluation: %w", err)
@@ -63,10 +61,11 @@ func (e *ClassifierEvaluator) Logits() ([]float32, error) {
 
 // EvaluateImages computes loss, accuracy and the confusion matrix of an image classifier on im.
 func (e *ClassifierEvaluator) EvaluateImages(ctx context.Context, split string, im *datasets.Images, norm datasets.Normalization) (Metrics, error) {
-	per := len(e.x) / e.batch
+	x := e.Input()
+	per := len(x) / e.batch
 	fill := func(idx []int) {
-		im.FillNCHW(e.x[:len(idx)*per], idx, norm)
-		clear(e.x[len(idx)*per:]) // padding rows of a short last batch
+		im.FillNCHW(x[:len(idx)*per], idx, norm)
+		clear(x[len(idx)*per:]) // padding rows of a short last batch
 	}
 	return e.Evaluate(ctx, split, im.N, len(im.Classes), fill, func(i int) int { return int(im.Labels[i]) })
 }

@@ -10,13 +10,14 @@ import (
 	"strings"
 
 	"github.com/gorgonet/gorgonet/datasets"
-	"github.com/gorgonet/gorgonet/graphs"
+	"github.com/gorgonet/gorgonet/models"
 )
 
 // Generator continues text with a trained character language model, one character per run
 // of a graph of one stream and one step.
 type Generator struct {
 	ev    *LMEvaluator
+	in    models.Batch // one stream, one step: the next character's id
 	vocab *datasets.Vocab
 }
 
@@ -47,7 +48,7 @@ func OpenGenerator(l *snapshot.Loaded) (*Generator, error) {
 		ev.Close()
 		return nil, err
 	}
-	return &Generator{ev: ev, vocab: l.Info.Vocab}, nil
+	return &Generator{ev: ev, in: ev.lm.NewBatch(), vocab: l.Info.Vocab}, nil
 }
 
 // Close releases the graph.
@@ -86,7 +87,7 @@ func (g *Generator) Stream(ctx context.Context, prompt string, o GenerateOptions
 		return err
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x5eed))
-	x := graphs.Float32s(g.ev.lm.Input)
+	x := g.in.Inputs["input"]
 	for i := 0; i < o.Length; i++ {
 		if err := interrupted(ctx, i, o.Length, "characters"); err != nil {
 			return err
@@ -96,7 +97,7 @@ func (g *Generator) Stream(ctx context.Context, prompt string, o GenerateOptions
 			return err
 		}
 		x[0] = float32(id)
-		if logits, err = g.ev.run(); err != nil {
+		if logits, err = g.ev.run(g.in); err != nil {
 			return err
 		}
 	}
@@ -108,7 +109,7 @@ func (g *Generator) feed(ctx context.Context, prompt string) ([]float32, error) 
 	for _, st := range g.ev.lm.Scope.States() {
 		st.Reset()
 	}
-	x := graphs.Float32s(g.ev.lm.Input)
+	x := g.in.Inputs["input"]
 	var logits []float32
 	var err error
 	runes := []rune(prompt)
@@ -117,7 +118,7 @@ func (g *Generator) feed(ctx context.Context, prompt string) ([]float32, error) 
 			return nil, err
 		}
 		x[0] = float32(g.vocab.ID(string(r)))
-		if logits, err = g.ev.run(); err != nil {
+		if logits, err = g.ev.run(g.in); err != nil {
 			return nil, err
 		}
 	}

@@ -50,6 +50,9 @@ type imageTask struct {
 	*ImageData
 	spec models.Spec
 	cfg  config.Experiment
+
+	batch  models.Batch // training batches, written by Batch
+	labels []int
 }
 
 // imageSet is the task of an image data set that load reads and norm normalises.
@@ -80,24 +83,31 @@ func (t *imageTask) Batches(epoch int) [][]int {
 	return datasets.Batches(datasets.EpochOrder(t.Train.N, t.cfg.Seed, epoch), t.cfg.Train.BatchSize)
 }
 
-func (t *imageTask) NewTrainer(seed uint64) (*Trainer, error) {
-	net, err := models.BuildClassifier(t.spec, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed})
+func (t *imageTask) NewGraph(_ int, shared []*graphs.Param, seed uint64) (*models.Graph, error) {
+	net, err := models.BuildClassifier(t.spec, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed, Shared: shared})
 	if err != nil {
 		return nil, err
 	}
-	x, tgt := graphs.Float32s(net.Input), graphs.Float32s(net.Targets)
-	per := len(x) / t.cfg.Train.BatchSize
-	labels := make([]int, t.cfg.Train.BatchSize)
-	fill := func(idx []int) error {
-		t.Train.FillNCHW(x[:len(idx)*per], idx, t.ImageData.Info.Norm)
-		clear(x[len(idx)*per:]) // padding rows of a short last batch
-		for i, j := range idx {
-			labels[i] = int(t.Train.Labels[j])
-		}
-		graphs.FillTargets(tgt, labels, len(idx), t.spec.Classes)
-		return nil
+	return net.Graph, nil
+}
+
+// Batch writes images idx, normalised, as (B, C, H, W) with their one-hot targets; the
+// padding rows of a short last batch are zero.
+func (t *imageTask) Batch(idx []int) models.Batch {
+	b, per := t.cfg.Train.BatchSize, t.ImageData.Info.Input[0]*t.ImageData.Info.Input[1]*t.ImageData.Info.Input[2]
+	if t.batch.Inputs == nil {
+		t.batch = models.Batch{Inputs: map[string][]float32{"input": make([]float32, b*per), "targets": make([]float32, b*t.spec.Classes)}}
+		t.labels = make([]int, b)
 	}
-	return &Trainer{Graph: net.Graph, Fill: fill}, nil
+	x := t.batch.Inputs["input"]
+	t.Train.FillNCHW(x[:len(idx)*per], idx, t.ImageData.Info.Norm)
+	clear(x[len(idx)*per:])
+	for i, j := range idx {
+		t.labels[i] = int(t.Train.Labels[j])
+	}
+	graphs.FillTargets(t.batch.Inputs["targets"], t.labels, len(idx), t.spec.Classes)
+	t.batch.Examples = len(idx)
+	return t.batch
 }
 
 func (t *imageTask) NewEvaluator(params []*graphs.Param, batch int) (Evaluator, error) {

@@ -43,6 +43,8 @@ type pairTask struct {
 	info             snapshot.DataInfo
 	tc               models.TransformerConfig
 	train, val, test []EncodedPair
+
+	batches map[int]*pairFiller // training batches by shape, written by Batch
 }
 
 func loadPairTask(load pairLoader, cfg config.Experiment, saved *snapshot.DataInfo) (Task, error) {
@@ -181,52 +183,65 @@ func (t *pairTask) Batches(epoch int) [][]int {
 	return all
 }
 
-// NewTrainer builds one training graph per length group on shared parameters: the longest
-// first (it creates the parameters), then the shorter ones.
-func (t *pairTask) NewTrainer(seed uint64) (*Trainer, error) {
-	lens := t.bucketLens()
-	full, err := models.BuildSeq2Seq(t.tc, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed})
+// NewGraph builds the training graph of one length group: shape 0 is the longest (it
+// creates the parameters), shape l a graph of sources of l tokens and targets of l+1.
+func (t *pairTask) NewGraph(shape int, shared []*graphs.Param, seed uint64) (*models.Graph, error) {
+	m, err := models.BuildSeq2Seq(t.shapeConfig(shape), models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed, Shared: shared})
 	if err != nil {
 		return nil, err
 	}
-	fillers := make([]*pairFiller, len(lens))
-	fillers[len(lens)-1] = newPairFiller(full, t.tc)
-	tr := &Trainer{Graph: full.Graph}
-	for k, l := range lens[:len(lens)-1] {
-		c := t.tc
-		c.SourceLen, c.TargetLen = l, l+1
-		m, err := models.BuildSeq2Seq(c, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Shared: full.Params()})
-		if err != nil {
-			return nil, err
-		}
-		fillers[k] = newPairFiller(m, c)
-		tr.Buckets = append(tr.Buckets, m.Graph)
-	}
-	group := func(batch []int) int {
-		k := 0
-		for _, i := range batch {
-			k = max(k, bucket(lens, t.train[i]))
-		}
-		return k
-	}
-	tr.Which = func(batch []int) int { return (group(batch) + 1) % len(lens) } // the longest is graph 0
-	tr.Fill = func(batch []int) error {
-		fillers[group(batch)].fill(t.train, batch, t.cfg.Train.LabelSmoothing)
-		return nil
-	}
-	return tr, nil
+	return m.Graph, nil
 }
 
-// pairFiller writes pairs into a Seq2Seq graph's inputs.
+// shapeConfig is the model of length group shape (0: the full lengths).
+func (t *pairTask) shapeConfig(shape int) models.TransformerConfig {
+	c := t.tc
+	if shape > 0 {
+		c.SourceLen, c.TargetLen = shape, shape+1
+	}
+	return c
+}
+
+// Batch writes pairs idx into the batch of their length group: the group of their longest
+// pair, the longest group being the full graph (shape 0).
+func (t *pairTask) Batch(idx []int) models.Batch {
+	lens := t.bucketLens()
+	k := 0
+	for _, i := range idx {
+		k = max(k, bucket(lens, t.train[i]))
+	}
+	shape := lens[k]
+	if k == len(lens)-1 {
+		shape = 0
+	}
+	if t.batches == nil {
+		t.batches = map[int]*pairFiller{}
+	}
+	f, ok := t.batches[shape]
+	if !ok {
+		f = newPairBatch(t.cfg.Train.BatchSize, t.shapeConfig(shape))
+		f.batch.Shape = shape
+		t.batches[shape] = f
+	}
+	f.fill(t.train, idx, t.cfg.Train.LabelSmoothing)
+	f.batch.Examples = len(idx)
+	return f.batch
+}
+
+// pairFiller writes pairs into the buffers of a batch for a Seq2Seq graph.
 type pairFiller struct {
 	src, mask, tgtIn, targets []float32
 	s, t, v                   int
+	batch                     models.Batch // of those buffers
 }
 
-func newPairFiller(m *models.Seq2Seq, c models.TransformerConfig) *pairFiller {
-	return &pairFiller{src: graphs.Float32s(m.Source), mask: graphs.Float32s(m.SourceMask),
-		tgtIn: graphs.Float32s(m.TargetIn), targets: graphs.Float32s(m.Targets),
+// newPairBatch is a pairFiller of its own batch buffers, for batch pairs of model c.
+func newPairBatch(batch int, c models.TransformerConfig) *pairFiller {
+	f := &pairFiller{src: make([]float32, batch*c.SourceLen), mask: make([]float32, batch*c.SourceLen),
+		tgtIn: make([]float32, batch*c.TargetLen), targets: make([]float32, batch*c.TargetLen*c.TargetVocab),
 		s: c.SourceLen, t: c.TargetLen, v: c.TargetVocab}
+	f.batch.Inputs = map[string][]float32{"source": f.src, "source_mask": f.mask, "target_in": f.tgtIn, "targets": f.targets}
+	return f
 }
 
 // fill writes pairs idx of data: sources and their mask, decoder inputs <bos> y1 … yn, and
@@ -272,7 +287,7 @@ func (t *pairTask) NewEvaluator(params []*graphs.Param, batch int) (Evaluator, e
 	if err != nil {
 		return nil, err
 	}
-	return &pairEvaluator{task: t, m: m, batch: batch, fill: newPairFiller(m, t.tc), vm: newMachine(m.Graph)}, nil
+	return &pairEvaluator{task: t, m: m, batch: batch, fill: newPairBatch(batch, t.tc), vm: newMachine(m.Graph)}, nil
 }
 
 // pairEvaluator scores a sequence-to-sequence model: teacher-forced loss and token accuracy
@@ -318,6 +333,9 @@ func (e *pairEvaluator) teacherForced(ctx context.Context, split string, data []
 			idx = append(idx, i)
 		}
 		e.fill.fill(data, idx, 0)
+		if err := e.m.Fill(e.fill.batch); err != nil {
+			return m, err
+		}
 		e.vm.Reset() // without it the machine silently does not run again
 		if err := e.vm.RunAll(); err != nil {
 			return m, fmt.Errorf("evaluation: %w", err)

@@ -25,21 +25,15 @@ type Task interface {
 	// Batches lists the training batches of epoch as example indices (chunk numbers for a
 	// stream); the order depends only on the seed and the epoch.
 	Batches(epoch int) [][]int
-	// NewTrainer builds the training graph, parameters initialised from seed.
-	NewTrainer(seed uint64) (*Trainer, error)
+	// NewGraph builds the training graph of batches of shape (models.Batch.Shape; 0 is the
+	// full graph) on the values of shared, or with new parameters from seed when shared is nil.
+	NewGraph(shape int, shared []*graphs.Param, seed uint64) (*models.Graph, error)
+	// Batch writes the training examples idx (one of Batches) as a batch. Its buffers are the
+	// task's, allocated once and rewritten by the next call.
+	Batch(idx []int) models.Batch
 	// NewEvaluator builds an evaluation graph on the values of params (nil: new values, to
 	// be restored from a checkpoint) running batch examples at a time.
 	NewEvaluator(params []*graphs.Param, batch int) (Evaluator, error)
-}
-
-// Trainer is a training graph and the function that writes a batch into its inputs. A task
-// may add graphs of other sequence lengths on the same parameter values: Which then picks
-// the graph of a batch (0 = Graph, i = Buckets[i-1]) and Fill writes into that one.
-type Trainer struct {
-	Graph   *models.Graph
-	Buckets []*models.Graph
-	Which   func(batch []int) int
-	Fill    func(batch []int) error
 }
 
 // Evaluator computes a model's metrics on a split of its task's data.

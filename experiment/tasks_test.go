@@ -109,65 +109,59 @@ func seq(n int) []int {
 	return s
 }
 
-// TestSeq2SeqBuckets: the pair task trains on graphs of several lengths on one set of
-// parameter values; every batch goes to a graph long enough for all its pairs, Fill writes
-// it into that graph, and the short graphs are used.
+// TestSeq2SeqBuckets: the pair task's batches come in several shapes (length groups); each
+// batch's shape is long enough for all its pairs, its mask marks their tokens, its buffers
+// fit the graph NewGraph builds for that shape on the full graph's parameter values, and
+// the shorter shapes are used.
 func TestSeq2SeqBuckets(t *testing.T) {
 	task := tinyTask(t, "cmudict-transformer").(*pairTask)
-	tr, err := task.NewTrainer(1)
+	full, err := task.NewGraph(0, nil, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	graphs := append([]*models.Graph{tr.Graph}, tr.Buckets...)
-	if len(graphs) != 3 || tr.Which == nil {
-		t.Fatalf("%d training graphs (Which set: %v), want 3 for max_len 12", len(graphs), tr.Which != nil)
-	}
-	for i, g := range tr.Buckets {
-		for j, p := range g.Params() {
-			full := tr.Graph.Params()[j]
-			if p.Name != full.Name || &p.Value.Data().([]float32)[0] != &full.Value.Data().([]float32)[0] {
-				t.Fatalf("bucket graph %d parameter %s does not share %s's values", i+1, p.Name, full.Name)
-			}
-		}
-	}
-	input := func(g *models.Graph, name string) ([]float32, int) {
-		n := g.Scope.Graph().ByName(name)
-		if len(n) != 1 {
-			t.Fatalf("graph has %d inputs named %q", len(n), name)
-		}
-		return n[0].Value().Data().([]float32), n[0].Shape()[1]
-	}
+	built := map[int]*models.Graph{0: full}
 	used := map[int]int{}
 	for epoch := range 2 {
-		for _, batch := range task.Batches(epoch) {
-			which := tr.Which(batch)
-			if which < 0 || which >= len(graphs) {
-				t.Fatalf("Which gives graph %d of %d", which, len(graphs))
+		for _, idx := range task.Batches(epoch) {
+			b := task.Batch(idx)
+			g, ok := built[b.Shape]
+			if !ok {
+				if g, err = task.NewGraph(b.Shape, full.Params(), 0); err != nil {
+					t.Fatal(err)
+				}
+				built[b.Shape] = g
 			}
-			used[which]++
-			g := graphs[which]
-			if err := tr.Fill(batch); err != nil {
-				t.Fatal(err)
+			if err := g.Fill(b); err != nil {
+				t.Fatalf("batch of shape %d: %v", b.Shape, err)
 			}
-			mask, srcLen := input(g, "source_mask")
-			_, tgtLen := input(g, "target_in")
-			for r, i := range batch {
+			used[b.Shape]++
+			srcLen := task.shapeConfig(b.Shape).SourceLen
+			mask := b.Inputs["source_mask"]
+			for r, i := range idx {
 				p := task.train[i]
-				if len(p.Src) > srcLen || len(p.Tgt)+1 > tgtLen {
-					t.Fatalf("pair %d (%d → %d tokens) in graph %d of lengths %d → %d", i, len(p.Src), len(p.Tgt), which, srcLen, tgtLen)
+				if len(p.Src) > srcLen || len(p.Tgt)+1 > srcLen+1 {
+					t.Fatalf("pair %d (%d → %d tokens) in a batch of shape %d", i, len(p.Src), len(p.Tgt), b.Shape)
 				}
 				var real int
 				for _, m := range mask[r*srcLen : (r+1)*srcLen] {
 					real += int(m)
 				}
 				if real != len(p.Src) {
-					t.Fatalf("graph %d row %d: Fill marked %d source tokens, the pair has %d", which, r, real, len(p.Src))
+					t.Fatalf("shape %d row %d: the mask marks %d source tokens, the pair has %d", b.Shape, r, real, len(p.Src))
 				}
 			}
 		}
 	}
-	if len(used) < 2 {
-		t.Errorf("batches by graph: %v; want the shorter graphs used too", used)
+	for shape, g := range built {
+		for j, p := range g.Params() {
+			want := full.Params()[j]
+			if p.Name != want.Name || &p.Value.Data().([]float32)[0] != &want.Value.Data().([]float32)[0] {
+				t.Fatalf("graph of shape %d: parameter %s does not share %s's values", shape, p.Name, want.Name)
+			}
+		}
+	}
+	if len(used) != 3 {
+		t.Errorf("batches by shape: %v; want 3 shapes for max_len 12, the shorter ones used too", used)
 	}
 }
 
@@ -216,12 +210,12 @@ func saveUntrained(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := task.NewTrainer(cfg.Seed)
+	g, err := task.NewGraph(0, nil, cfg.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), name+".safetensors")
-	err = snapshot.Save(path, snapshot.State{Config: cfg, Info: task.Info(), Params: tr.Graph.Params(), States: tr.Graph.Scope.States()})
+	err = snapshot.Save(path, snapshot.State{Config: cfg, Info: task.Info(), Params: g.Params(), States: g.Scope.States()})
 	if err != nil {
 		t.Fatal(err)
 	}

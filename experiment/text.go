@@ -43,6 +43,10 @@ type textTask struct {
 	info             snapshot.DataInfo
 	spec             models.Spec
 	train, val, test []Sentence
+
+	batch  models.Batch // training batches, written by Batch
+	labels []int
+	rows   [][]int
 }
 
 // textSet is the task of a labelled text data set that load reads from a directory.
@@ -101,26 +105,31 @@ func (t *textTask) split(name string) ([]Sentence, error) {
 	return pickSplit(name, t.train, t.val, t.test)
 }
 
-func (t *textTask) NewTrainer(seed uint64) (*Trainer, error) {
-	b := t.cfg.Train.BatchSize
-	net, err := models.BuildClassifier(t.spec, models.BuildOptions{Batch: b, Training: true, Seed: seed})
+func (t *textTask) NewGraph(_ int, shared []*graphs.Param, seed uint64) (*models.Graph, error) {
+	net, err := models.BuildClassifier(t.spec, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed, Shared: shared})
 	if err != nil {
 		return nil, err
 	}
-	ids, mask := graphs.Float32s(net.Input), graphs.Float32s(net.Mask)
-	tgt := graphs.Float32s(net.Targets)
-	labels, rows := make([]int, b), make([][]int, 0, b)
-	fill := func(idx []int) error {
-		rows = rows[:0]
-		for i, j := range idx {
-			rows = append(rows, t.train[j].IDs)
-			labels[i] = t.train[j].Label
-		}
-		FillSentences(ids, mask, rows, t.info.MaxLen)
-		graphs.FillTargets(tgt, labels, len(idx), t.spec.Classes)
-		return nil
+	return net.Graph, nil
+}
+
+// Batch writes sentences idx as (B, T) ids and mask with their one-hot targets.
+func (t *textTask) Batch(idx []int) models.Batch {
+	b, steps := t.cfg.Train.BatchSize, t.info.MaxLen
+	if t.batch.Inputs == nil {
+		t.batch = models.Batch{Inputs: map[string][]float32{"input": make([]float32, b*steps),
+			"mask": make([]float32, b*steps), "targets": make([]float32, b*t.spec.Classes)}}
+		t.labels, t.rows = make([]int, b), make([][]int, 0, b)
 	}
-	return &Trainer{Graph: net.Graph, Fill: fill}, nil
+	t.rows = t.rows[:0]
+	for i, j := range idx {
+		t.rows = append(t.rows, t.train[j].IDs)
+		t.labels[i] = t.train[j].Label
+	}
+	FillSentences(t.batch.Inputs["input"], t.batch.Inputs["mask"], t.rows, steps)
+	graphs.FillTargets(t.batch.Inputs["targets"], t.labels, len(idx), t.spec.Classes)
+	t.batch.Examples = len(idx)
+	return t.batch
 }
 
 func (t *textTask) NewEvaluator(params []*graphs.Param, batch int) (Evaluator, error) {

@@ -29,6 +29,7 @@ type Scope struct {
 }
 
 type scopeState struct {
+	inputs map[string]*G.Node
 	params []*Param
 	masks  []*DropoutMask
 	states []*State
@@ -84,11 +85,20 @@ func (s *Scope) Masks() []*DropoutMask { return s.state.masks }
 // States lists the recurrent states the graph carries between runs (see State).
 func (s *Scope) States() []*State { return s.state.states }
 
-// Input adds an input node of the given shape, fed by the caller before each run.
+// Input adds an input node of the given shape, fed by the caller before each run; Inputs
+// finds it by its qualified name.
 func (s *Scope) Input(name string, shape ...int) *G.Node {
 	v := tensor.New(tensor.WithShape(shape...), tensor.Of(s.dtype))
-	return G.NewTensor(s.g, s.dtype, len(shape), G.WithShape(shape...), G.WithName(s.qualify(name)), G.WithValue(v))
+	n := G.NewTensor(s.g, s.dtype, len(shape), G.WithShape(shape...), G.WithName(s.qualify(name)), G.WithValue(v))
+	if s.state.inputs == nil {
+		s.state.inputs = map[string]*G.Node{}
+	}
+	s.state.inputs[n.Name()] = n
+	return n
 }
+
+// Inputs are the graph's input nodes by name.
+func (s *Scope) Inputs() map[string]*G.Node { return s.state.inputs }
 
 func (s *Scope) qualify(name string) string {
 	if s.path == "" {

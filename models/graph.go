@@ -16,6 +16,53 @@ type Graph struct {
 	Loss  *G.Node // nil in evaluation graphs
 }
 
+// Batch is a batch of examples written as a model's inputs, the one form in which data
+// reaches a graph (training, evaluation and predict): a buffer per input name, as long as
+// that input (padding rows past the batch's examples are the writer's business), and the
+// shape of the graph it fits.
+type Batch struct {
+	// Shape picks the graph among those of one model: 0 is the model's full graph; a task
+	// with length groups gives the sequence length of a shorter one.
+	Shape  int
+	Inputs map[string][]float32
+	// Examples is how many examples (characters, for a stream) the batch holds, for progress.
+	Examples int
+	// Reset starts the carried recurrent states from zeros (the first chunk of a stream).
+	Reset bool
+}
+
+// Fill copies b's inputs into the graph's input nodes of the same names. The batch must
+// hold every input of the graph; it may hold more (targets, which evaluation graphs lack).
+func (g *Graph) Fill(b Batch) error {
+	for name, n := range g.Scope.Inputs() {
+		src, ok := b.Inputs[name]
+		if !ok {
+			return fmt.Errorf("models: the batch lacks the graph's input %q", name)
+		}
+		dst := graphs.Float32s(n)
+		if len(src) != len(dst) {
+			return fmt.Errorf("models: batch input %q holds %d values, the graph's %v needs %d", name, len(src), n.Shape(), len(dst))
+		}
+		copy(dst, src)
+	}
+	if b.Reset {
+		for _, st := range g.Scope.States() {
+			st.Reset()
+		}
+	}
+	return nil
+}
+
+// NewBatch allocates a batch with a zeroed buffer for each of g's inputs, to be refilled for
+// every batch: its buffers fit g and any graph with the same inputs.
+func (g *Graph) NewBatch() Batch {
+	b := Batch{Inputs: map[string][]float32{}}
+	for name, n := range g.Scope.Inputs() {
+		b.Inputs[name] = make([]float32, n.Shape().TotalSize())
+	}
+	return b
+}
+
 // Params lists the learnable parameters in creation order.
 func (g *Graph) Params() []*graphs.Param { return g.Scope.Params() }
 

@@ -31,7 +31,7 @@ func BenchmarkCNNStep(b *testing.B) {
 		b.Fatal(err)
 	}
 	sched, _ := optim.NewSchedule(optim.ScheduleConfig{Name: "constant"}, 1e-3, b.N)
-	st, err := NewStepper(net.Graph, StepperConfig{Optimizer: optim.Config{Name: "adam", LR: 1e-3}, Schedule: sched})
+	st, err := NewStepper(oneGraph(net.Graph), StepperConfig{Optimizer: optim.Config{Name: "adam", LR: 1e-3}, Schedule: sched})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -40,36 +40,42 @@ func BenchmarkCNNStep(b *testing.B) {
 	for i := range idx {
 		idx[i] = i
 	}
-	fill := imageFill(net, im, datasets.Normalization{}, idx)
+	fill := imageBatch(net, im, datasets.Normalization{})
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := st.Step(fill); err != nil {
+		if _, err := st.Step(fill(idx)); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 }
 
-// imageFill returns a fill function that writes the examples idx of im into net's inputs.
-func imageFill(net *models.Classifier, im *datasets.Images, norm datasets.Normalization, idx []int) func() error {
-	x, tgt := net.Input.Value().Data().([]float32), net.Targets.Value().Data().([]float32)
-	labels := make([]int, len(idx))
-	return func() error {
-		im.FillNCHW(x, idx, norm)
+// imageBatch returns a function that writes the examples idx of im as a batch for net, in
+// buffers allocated once.
+func imageBatch(net *models.Classifier, im *datasets.Images, norm datasets.Normalization) func(idx []int) models.Batch {
+	batch := net.NewBatch()
+	labels := make([]int, net.Input.Shape()[0])
+	return func(idx []int) models.Batch {
+		im.FillNCHW(batch.Inputs["input"], idx, norm)
 		for i, j := range idx {
 			labels[i] = int(im.Labels[j])
 		}
-		graphs.FillTargets(tgt, labels, len(idx), net.Targets.Shape()[1])
-		return nil
+		graphs.FillTargets(batch.Inputs["targets"], labels, len(idx), net.Targets.Shape()[1])
+		return batch
 	}
+}
+
+// oneGraph is the GraphBuilder of a model trained on one graph, g.
+func oneGraph(g *models.Graph) GraphBuilder {
+	return func(int, []*graphs.Param) (*models.Graph, error) { return g, nil }
 }
 
 // benchStep times training steps of g on inputs filled once with random data, as the
 // PyTorch reference does: forward + backward + Adam.
 func benchStep(b *testing.B, g *models.Graph) {
 	sched, _ := optim.NewSchedule(optim.ScheduleConfig{Name: "constant"}, 1e-3, b.N)
-	st, err := NewStepper(g, StepperConfig{Optimizer: optim.Config{Name: "adam", LR: 1e-3}, Schedule: sched})
+	st, err := NewStepper(oneGraph(g), StepperConfig{Optimizer: optim.Config{Name: "adam", LR: 1e-3}, Schedule: sched})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,7 +83,7 @@ func benchStep(b *testing.B, g *models.Graph) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := st.Step(func() error { return nil }); err != nil {
+		if _, err := st.Step(models.Batch{}); err != nil { // the inputs stay as filled
 			b.Fatal(err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gorgonet/gorgonet/checkpoint"
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/experiment"
+	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/optim"
 	"github.com/gorgonet/gorgonet/snapshot"
@@ -45,7 +46,6 @@ type run struct {
 	o        Options
 	cfg      config.Experiment
 	task     experiment.Task
-	trainer  *experiment.Trainer
 	stepper  *Stepper
 	eval     experiment.Evaluator
 	prog     snapshot.Progress
@@ -110,23 +110,18 @@ func setup(o Options) (*run, error) {
 
 func (r *run) build() error {
 	t := r.cfg.Train
-	tr, err := r.task.NewTrainer(r.cfg.Seed)
-	if err != nil {
-		return err
-	}
-	r.trainer = tr
 	sched, err := optim.NewSchedule(scheduleConfig(t.Schedule), t.Optimizer.LR, r.totalSteps())
 	if err != nil {
 		return err
 	}
-	r.stepper, err = NewStepper(tr.Graph, StepperConfig{Optimizer: optimizerConfig(t.Optimizer), Schedule: sched, ClipNorm: t.ClipNorm, Seed: r.cfg.Seed})
+	build := func(shape int, shared []*graphs.Param) (*models.Graph, error) {
+		return r.task.NewGraph(shape, shared, r.cfg.Seed)
+	}
+	r.stepper, err = NewStepper(build, StepperConfig{Optimizer: optimizerConfig(t.Optimizer), Schedule: sched, ClipNorm: t.ClipNorm, Seed: r.cfg.Seed})
 	if err != nil {
 		return err
 	}
-	for _, g := range tr.Buckets {
-		r.stepper.AddGraph(g)
-	}
-	r.eval, err = r.task.NewEvaluator(tr.Graph.Params(), t.EvalBatchSize)
+	r.eval, err = r.task.NewEvaluator(r.stepper.Params(), t.EvalBatchSize)
 	return err
 }
 
@@ -141,7 +136,7 @@ func (r *run) restore(l *snapshot.Loaded) error {
 	if err := r.stepper.Restore(state, l.Progress.RNG); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", l.Path, err)
 	}
-	if err := l.RestoreStates(r.trainer.Graph.Scope.States()); err != nil {
+	if err := l.RestoreStates(r.stepper.Graph().Scope.States()); err != nil {
 		return err
 	}
 	r.prog = l.Progress
@@ -178,12 +173,8 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			if r.o.MaxSteps > 0 && r.prog.Step >= r.o.MaxSteps {
 				return r.stop(res, "max steps")
 			}
-			batch := batches[r.prog.Batch]
-			graph := 0
-			if r.trainer.Which != nil {
-				graph = r.trainer.Which(batch)
-			}
-			sr, err := r.stepper.StepOn(graph, func() error { return r.trainer.Fill(batch) })
+			batch := r.task.Batch(batches[r.prog.Batch])
+			sr, err := r.stepper.Step(batch)
 			if errors.Is(err, ErrNonFinite) {
 				r.progress.finish()
 				return nil, fmt.Errorf("loss became %v at step %d (epoch %d); stopped without updating, %s (try a lower train.optimizer.lr or train.clip_norm)",
@@ -195,7 +186,7 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			// Count the step and the batch at once: a checkpoint from here on resumes after it.
 			r.prog.Step++
 			r.prog.Batch++
-			if r.progress.step(r.prog.Batch, examples(r.task, batch), sr) {
+			if r.progress.step(r.prog.Batch, batch.Examples, sr) {
 				r.metrics.write(trainRecord(r.prog, sr, r.progress.rate()))
 			}
 			if t.CheckpointEvery > 0 && r.prog.Step%t.CheckpointEvery == 0 {
@@ -314,7 +305,7 @@ func (r *run) save(name string) error {
 	p.RNG = rng
 	return saveSnapshot(filepath.Join(r.ckptDir, name), snapshot.State{
 		Config: r.cfg, Info: r.task.Info(), Progress: p, Params: r.stepper.Params(), Optimizer: opt,
-		States: r.trainer.Graph.Scope.States(),
+		States: r.stepper.Graph().Scope.States(),
 	})
 }
 
@@ -395,12 +386,3 @@ func scheduleConfig(s config.Schedule) optim.ScheduleConfig {
 
 // now is the clock of progress reports and metrics lines.
 var now = time.Now
-
-// examples is the number of examples in batch, for the samples/s figure: a task that reads
-// a stream counts the tokens it predicts.
-func examples(t experiment.Task, batch []int) int {
-	if c, ok := t.(interface{ BatchExamples([]int) int }); ok {
-		return c.BatchExamples(batch)
-	}
-	return len(batch)
-}

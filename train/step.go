@@ -12,11 +12,12 @@ import (
 	"github.com/gorgonet/gorgonet/optim"
 )
 
-// Stepper takes training steps on one model graph: fill the batch, resample dropout, run
-// forward and backward, clip, update, zero the gradients and carry recurrent state.
+// Stepper takes training steps on one model: it picks the graph of a batch's shape (building
+// it on first use, on the model's parameter values), fills it, resamples dropout, runs forward
+// and backward, clips, updates, zeroes the gradients and carries recurrent state.
 type Stepper struct {
-	nets   []*models.Graph // graphs of one model sharing parameter values, e.g. per length
-	vms    []G.VM
+	build  GraphBuilder
+	nets   map[int]*stepGraph // by models.Batch.Shape; 0 is the full graph
 	opt    optim.Optimizer
 	sched  optim.Schedule
 	clip   float64
@@ -26,7 +27,16 @@ type Stepper struct {
 	steps  int
 }
 
-// StepperConfig holds what a Stepper needs besides the graph.
+// GraphBuilder builds the training graph of batches of shape on the values of shared, or with
+// new parameters when shared is nil (only shape 0, the full graph, is built so).
+type GraphBuilder func(shape int, shared []*graphs.Param) (*models.Graph, error)
+
+type stepGraph struct {
+	net *models.Graph
+	vm  G.VM
+}
+
+// StepperConfig holds what a Stepper needs besides the graphs.
 type StepperConfig struct {
 	Optimizer optim.Config
 	Schedule  optim.Schedule
@@ -34,43 +44,60 @@ type StepperConfig struct {
 	Seed      uint64
 }
 
-// NewStepper compiles net's training machine and creates the optimizer for its parameters.
-func NewStepper(net *models.Graph, c StepperConfig) (*Stepper, error) {
-	s := &Stepper{sched: c.Schedule, clip: c.ClipNorm, pcg: rand.NewPCG(c.Seed, 0xd209)}
+// NewStepper builds the full graph (shape 0), compiles its training machine and creates the
+// optimizer for its parameters.
+func NewStepper(build GraphBuilder, c StepperConfig) (*Stepper, error) {
+	net, err := build(0, nil)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stepper{build: build, nets: map[int]*stepGraph{}, sched: c.Schedule, clip: c.ClipNorm, pcg: rand.NewPCG(c.Seed, 0xd209)}
 	s.rng = rand.New(s.pcg)
 	for _, p := range net.Params() {
 		v := p.Value.Data().([]float32)
 		s.params = append(s.params, optim.Param{Name: p.Name, Value: v, Grad: make([]float32, len(v))})
 	}
-	opt, err := optim.New(c.Optimizer, s.params)
-	if err != nil {
+	if s.opt, err = optim.New(c.Optimizer, s.params); err != nil {
 		return nil, err
 	}
-	s.opt = opt
 	// No NaN/Inf watch (it scans every value, 8% of a step): a diverging step shows in the
 	// loss, and our max-pool, unlike Gorgonia's, does not panic on NaN windows.
-	s.AddGraph(net)
+	s.add(0, net)
 	return s, nil
 }
 
-// AddGraph adds another graph of the same model, built on the first graph's parameter
-// values (models.BuildOptions.Shared), for StepOn: a task may keep one graph per sequence
-// length so that short batches do not pay for the longest.
-func (s *Stepper) AddGraph(net *models.Graph) {
-	s.nets = append(s.nets, net)
-	s.vms = append(s.vms, G.NewTapeMachine(net.Scope.Graph(), G.BindDualValues(net.ParamNodes()...)))
+func (s *Stepper) add(shape int, net *models.Graph) *stepGraph {
+	g := &stepGraph{net: net, vm: G.NewTapeMachine(net.Scope.Graph(), G.BindDualValues(net.ParamNodes()...))}
+	s.nets[shape] = g
+	return g
+}
+
+// graph is the graph of batches of shape, built on first use: a task may keep one graph per
+// sequence length so that short batches do not pay for the longest.
+func (s *Stepper) graph(shape int) (*stepGraph, error) {
+	if g, ok := s.nets[shape]; ok {
+		return g, nil
+	}
+	net, err := s.build(shape, s.Graph().Params())
+	if err != nil {
+		return nil, fmt.Errorf("the training graph of batch shape %d: %w", shape, err)
+	}
+	return s.add(shape, net), nil
 }
 
 // Close releases the machines.
 func (s *Stepper) Close() error {
-	for _, vm := range s.vms {
-		vm.Close()
+	for _, g := range s.nets {
+		g.vm.Close()
 	}
 	return nil
 }
 
+// Graph is the full graph: the parameters being trained and the states it carries.
+func (s *Stepper) Graph() *models.Graph { return s.nets[0].net }
+
 // Params are the parameters being trained.
-func (s *Stepper) Params() []*graphs.Param { return s.nets[0].Params() }
+func (s *Stepper) Params() []*graphs.Param { return s.Graph().Params() }
 
 // StepResult describes one step.
 type StepResult struct {
@@ -82,36 +109,34 @@ type StepResult struct {
 // ErrNonFinite is returned when the loss is NaN or infinite; the parameters are not updated.
 var ErrNonFinite = fmt.Errorf("loss is not finite")
 
-// Step trains on the batch that fill writes into the first graph's inputs.
-func (s *Stepper) Step(fill func() error) (StepResult, error) { return s.StepOn(0, fill) }
-
-// StepOn trains on the batch that fill writes into the inputs of graph i (in the order of
-// NewStepper and AddGraph).
-func (s *Stepper) StepOn(i int, fill func() error) (StepResult, error) {
-	if err := fill(); err != nil {
+// Step trains on batch b, in the graph of its shape.
+func (s *Stepper) Step(b models.Batch) (StepResult, error) {
+	g, err := s.graph(b.Shape)
+	if err != nil {
 		return StepResult{}, err
 	}
-	net := s.nets[i]
-	for _, m := range net.Scope.Masks() {
+	if err := g.net.Fill(b); err != nil {
+		return StepResult{}, err
+	}
+	for _, m := range g.net.Scope.Masks() {
 		m.Resample(s.rng)
 	}
-	r, err := s.run(i)
+	r, err := s.run(g)
 	if err == nil {
-		for _, st := range net.Scope.States() {
+		for _, st := range g.net.Scope.States() {
 			st.Carry()
 		}
 	}
 	return r, err
 }
 
-func (s *Stepper) run(i int) (StepResult, error) {
-	vm, net := s.vms[i], s.nets[i]
-	vm.Reset() // without it RunAll silently does nothing
-	if err := vm.RunAll(); err != nil {
+func (s *Stepper) run(g *stepGraph) (StepResult, error) {
+	g.vm.Reset() // without it RunAll silently does nothing
+	if err := g.vm.RunAll(); err != nil {
 		return StepResult{}, fmt.Errorf("training step %d: %w", s.steps+1, err)
 	}
-	r := StepResult{Loss: float64(net.Loss.Value().Data().(float32)), LR: s.sched.LR(s.steps)}
-	if err := s.collectGrads(net); err != nil {
+	r := StepResult{Loss: float64(g.net.Loss.Value().Data().(float32)), LR: s.sched.LR(s.steps)}
+	if err := s.collectGrads(g.net); err != nil {
 		return r, err
 	}
 	if math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0) {

@@ -29,7 +29,7 @@ func TestStepperLearns(t *testing.T) {
 		t.Fatal(err)
 	}
 	sched, _ := optim.NewSchedule(optim.ScheduleConfig{Name: "constant"}, 1e-3, 100)
-	st, err := NewStepper(net.Graph, StepperConfig{Optimizer: optim.Config{Name: "adam", LR: 1e-3}, Schedule: sched, Seed: 1})
+	st, err := NewStepper(oneGraph(net.Graph), StepperConfig{Optimizer: optim.Config{Name: "adam", LR: 1e-3}, Schedule: sched, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,12 +44,13 @@ func TestStepperLearns(t *testing.T) {
 		t.Fatal(err)
 	}
 	idx := make([]int, 32)
+	batch := imageBatch(net, im, datasets.MNISTNorm)
 	var first, last float64
 	for step := 0; step < 30; step++ {
 		for i := range idx {
 			idx[i] = (step*32 + i) % im.N
 		}
-		r, err := st.Step(imageFill(net, im, datasets.MNISTNorm, idx))
+		r, err := st.Step(batch(idx))
 		if err != nil {
 			t.Fatal(err)
 		}
