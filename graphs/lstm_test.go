@@ -43,7 +43,7 @@ func TestGoldenLSTM(t *testing.T) {
 			for i := range mask {
 				mask[i] = 1
 			}
-			o := LSTMOptions{Layers: layers, Carry: true}
+			o := RecurrentOptions{Layers: layers, Carry: true}
 			if m, ok := c.Tensors["mask"]; ok {
 				o.Mask = s.Input("mask", m.Shape...)
 				setValue(t, o.Mask, m)
@@ -117,7 +117,7 @@ func TestLSTMGradients(t *testing.T) {
 			s := NewScope(tensor.Float64, 3, true)
 			r := rand.New(rand.NewPCG(5, 6))
 			x := randomInput(s, "x", r, 3, steps, in)
-			o := LSTMOptions{Layers: tt.layers, Carry: tt.carry, Dropout: tt.dropout}
+			o := RecurrentOptions{Layers: tt.layers, Carry: tt.carry, Dropout: tt.dropout}
 			if tt.lengths != nil {
 				o.Mask = maskInput(s, steps, tt.lengths...)
 				if tt.gap {
@@ -147,7 +147,7 @@ func TestLSTMPaddingChangesNothing(t *testing.T) {
 	const steps, hidden = 5, 4
 	s := NewScope(tensor.Float64, 2, false)
 	x := randomInput(s, "x", rand.New(rand.NewPCG(1, 2)), 2, steps, 3)
-	out := LSTM(s.Sub("lstm"), x, hidden, LSTMOptions{Layers: 2, Mask: maskInput(s, steps, 2, 5)})
+	out := LSTM(s.Sub("lstm"), x, hidden, RecurrentOptions{Layers: 2, Mask: maskInput(s, steps, 2, 5)})
 	loss, _ := weightedSum(s, out, rand.New(rand.NewPCG(3, 4)))
 	runWithGrads(t, s, loss, []*G.Node{x})
 	got := values(out)
@@ -173,7 +173,7 @@ func TestLSTMCarryContinues(t *testing.T) {
 	whole := NewScope(tensor.Float64, 4, false)
 	xw := whole.Input("x", batch, steps, in)
 	copy(xw.Value().Data().([]float64), seq)
-	outW := LSTM(whole.Sub("lstm"), xw, hidden, LSTMOptions{Layers: 2, Carry: true})
+	outW := LSTM(whole.Sub("lstm"), xw, hidden, RecurrentOptions{Layers: 2, Carry: true})
 	vm := G.NewTapeMachine(whole.Graph())
 	defer vm.Close()
 	if err := vm.RunAll(); err != nil {
@@ -183,7 +183,7 @@ func TestLSTMCarryContinues(t *testing.T) {
 
 	half := NewSharedScope(tensor.Float64, whole.Params(), false)
 	xh := half.Input("x", batch, steps/2, in)
-	outH := LSTM(half.Sub("lstm"), xh, hidden, LSTMOptions{Layers: 2, Carry: true})
+	outH := LSTM(half.Sub("lstm"), xh, hidden, RecurrentOptions{Layers: 2, Carry: true})
 	vmH := G.NewTapeMachine(half.Graph())
 	defer vmH.Close()
 	for part := 0; part < 2; part++ {
@@ -212,8 +212,8 @@ func TestLSTMWorkersAgree(t *testing.T) {
 	run := func(workers int) [][]float64 {
 		s := NewScope(tensor.Float64, 7, true)
 		x := randomInput(s, "x", rand.New(rand.NewPCG(4, 4)), 5, 3, 6)
-		y := LSTM(s.Sub("lstm"), x, 40, LSTMOptions{Layers: 1, Mask: maskInput(s, 3, 3, 1, 2, 3, 3)})
-		y.Op().(*lstmOp).workers = workers
+		y := LSTM(s.Sub("lstm"), x, 40, RecurrentOptions{Layers: 1, Mask: maskInput(s, 3, 3, 1, 2, 3, 3)})
+		y.Op().(*recurrentOp).workers = workers
 		loss, _ := weightedSum(s, y, rand.New(rand.NewPCG(5, 5)))
 		wrt := append([]*G.Node{x}, paramNodes(s)...)
 		runWithGrads(t, s, loss, wrt)
@@ -235,7 +235,7 @@ func lstmNet(batch int) (*Scope, *G.Node, *G.Node) {
 	s := NewScope(tensor.Float64, 6, true)
 	x := s.Input("x", batch, 5, 3)
 	lengths := []int{5, 2, 1, 4, 3}[:batch]
-	y := LSTM(s.Sub("lstm"), x, 4, LSTMOptions{Layers: 2, Mask: maskInput(s, 5, lengths...)})
+	y := LSTM(s.Sub("lstm"), x, 4, RecurrentOptions{Layers: 2, Mask: maskInput(s, 5, lengths...)})
 	loss, _ := weightedSum(s, y, rand.New(rand.NewPCG(1, 1)))
 	return s, x, loss
 }
@@ -294,7 +294,7 @@ func TestLSTMFloat32(t *testing.T) {
 		x := s.Input("x", 4, 6, 3)
 		r := rand.New(rand.NewPCG(2, 3))
 		fill(x.Value().(*tensor.Dense), r.NormFloat64)
-		y := LSTM(s.Sub("lstm"), x, 8, LSTMOptions{Layers: 2, Carry: true})
+		y := LSTM(s.Sub("lstm"), x, 8, RecurrentOptions{Layers: 2, Carry: true})
 		for _, st := range s.States() {
 			for i := range st.Initial {
 				st.Initial[i] = float32(r.NormFloat64())
@@ -332,7 +332,7 @@ func asFloat64(d any) []float64 {
 func TestLSTMShapesAndNames(t *testing.T) {
 	s := NewScope(tensor.Float32, 1, true)
 	x := s.Input("x", 8, 28, 28)
-	y := LSTM(s.Sub("lstm"), x, 16, LSTMOptions{Layers: 2, Dropout: 0.5, Carry: true})
+	y := LSTM(s.Sub("lstm"), x, 16, RecurrentOptions{Layers: 2, Dropout: 0.5, Carry: true})
 	if want := (tensor.Shape{8, 28, 16}); !y.Shape().Eq(want) {
 		t.Errorf("output shape %v, want %v", y.Shape(), want)
 	}
@@ -372,10 +372,10 @@ func TestLSTMMisusePanics(t *testing.T) {
 		name  string
 		build func()
 	}{
-		{"2-D input", func() { LSTM(s.Sub("a"), s.Input("x2", 2, 3), 4, LSTMOptions{Layers: 1}) }},
-		{"no layers", func() { LSTM(s.Sub("b"), x3, 4, LSTMOptions{}) }},
-		{"dropout 1", func() { LSTM(s.Sub("c"), x3, 4, LSTMOptions{Layers: 2, Dropout: 1}) }},
-		{"mask shape", func() { LSTM(s.Sub("d"), x3, 4, LSTMOptions{Layers: 1, Mask: s.Input("m", 3, 2)}) }},
+		{"2-D input", func() { LSTM(s.Sub("a"), s.Input("x2", 2, 3), 4, RecurrentOptions{Layers: 1}) }},
+		{"no layers", func() { LSTM(s.Sub("b"), x3, 4, RecurrentOptions{}) }},
+		{"dropout 1", func() { LSTM(s.Sub("c"), x3, 4, RecurrentOptions{Layers: 2, Dropout: 1}) }},
+		{"mask shape", func() { LSTM(s.Sub("d"), x3, 4, RecurrentOptions{Layers: 1, Mask: s.Input("m", 3, 2)}) }},
 		{"LastStep of 2-D", func() { LastStep(s.Input("y", 2, 3)) }},
 	}
 	for _, tt := range tests {
@@ -408,7 +408,7 @@ func BenchmarkLSTMLayer(b *testing.B) {
 	s := NewScope(tensor.Float32, 1, true)
 	x := s.Input("x", 64, 28, 28)
 	fill(x.Value().(*tensor.Dense), rand.New(rand.NewPCG(1, 1)).NormFloat64)
-	loss := must(G.Sum(LastStep(LSTM(s.Sub("lstm"), x, 128, LSTMOptions{Layers: 1}))))
+	loss := must(G.Sum(LastStep(LSTM(s.Sub("lstm"), x, 128, RecurrentOptions{Layers: 1}))))
 	wrt := paramNodes(s)
 	if _, err := G.Grad(loss, wrt...); err != nil {
 		b.Fatal(err)

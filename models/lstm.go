@@ -50,7 +50,7 @@ func lstm(s *graphs.Scope, x, mask *G.Node, c LSTMConfig, carry bool) *G.Node {
 	if c.Vocab > 0 {
 		x = graphs.Embedding(s.Sub("embedding"), x, c.Vocab, c.Embedding) // (B, T, E)
 	}
-	return graphs.LSTM(s.Sub("lstm"), x, c.Hidden, graphs.LSTMOptions{Layers: c.Layers, Dropout: c.Dropout, Mask: mask, Carry: carry})
+	return graphs.LSTM(s.Sub("lstm"), x, c.Hidden, graphs.RecurrentOptions{Layers: c.Layers, Dropout: c.Dropout, Mask: mask, Carry: carry})
 }
 
 // LSTMSpec is the classifier whose last real step feeds fc: the reference LSTM classifier of
