@@ -19,7 +19,7 @@ import (
 // so the output at the last time step is each sequence's state after its last real step.
 // With o.Carry, layer k's State "state_l{k}" holds h then c (2·B·H values).
 func LSTM(s *Scope, x *G.Node, hidden int, o RecurrentOptions) *G.Node {
-	return recurrent("LSTM", func() recurrentCell { return &lstmCell{} }, s, x, hidden, o)
+	return recurrent(lstmKind, func() any { return &lstmCell{} }, s, x, hidden, o)
 }
 
 // lstmCell is the LSTM's part of a recurrentOp: gates i, f, g, o, whose input and hidden
@@ -30,43 +30,24 @@ type lstmCell struct {
 	dc    buffer // (B, H) gradients flowing to the previous step's c
 }
 
-func (*lstmCell) name() string    { return "lstm" }
-func (*lstmCell) gates() int      { return 4 }
-func (*lstmCell) stateParts() int { return 2 }
-func (c *lstmCell) forward32(op *recurrentOp, v recurrentVals[float32], out []float32) error {
-	return lstmForward(op, c, v, out)
-}
-func (c *lstmCell) forward64(op *recurrentOp, v recurrentVals[float64], out []float64) error {
-	return lstmForward(op, c, v, out)
-}
-func (c *lstmCell) backward32(op *recurrentOp, v recurrentVals[float32], d []float32) {
-	lstmBPTT(op, c, v, d)
-}
-func (c *lstmCell) backward64(op *recurrentOp, v recurrentVals[float64], d []float64) {
-	lstmBPTT(op, c, v, d)
-}
+var lstmKind = cellKind{name: "lstm", gates: 4, stateParts: 2}
 
+// lstmForward runs the LSTM layer over the whole sequence into out (B, T, H), keeping
+// what lstmBPTT needs.
 func lstmForward[T float](op *recurrentOp, c *lstmCell, v recurrentVals[T], out []T) error {
 	B, S, H := op.batch, op.steps, op.hidden
 	G4, dt := 4*H, dtypeOf[T]()
-	xT, whhT, gates, hs := recurrentBuffers[T](op)
 	cs := data[T](c.cs.get(dt, tensor.Shape{(S + 1) * B, H}))
 	tanhC := data[T](c.tanhC.get(dt, tensor.Shape{S * B, H}))
-	if err := loadState(op, hs, cs); err != nil {
+	whhT, gates, hs, err := startForward(op, v, G4, cs) // b_ih + b_hh for every gate
+	if err != nil {
 		return err
 	}
-	projectInputs(op, v, xT, whhT, gates, G4) // b_ih + b_hh for every gate
 
-	parallel(B, op.workers, func(_, lo, hi int) {
-		n := hi - lo
-		for t := 0; t < S; t++ {
-			gemmSerial(false, false, n, G4, H, 1, hs[(t*B+lo)*H:][:n*H], whhT, 1, gates[(t*B+lo)*G4:][:n*G4])
-			for b := lo; b < hi; b++ {
-				r := t*B + b
-				lstmStep(H, v.real(b*S+t), gates[r*G4:][:G4], hs[r*H:][:H], cs[r*H:][:H], hs[(r+B)*H:][:H], cs[(r+B)*H:][:H], tanhC[r*H:][:H])
-				copy(out[(b*S+t)*H:][:H], hs[(r+B)*H:][:H])
-			}
-		}
+	recur(op, v, hs, out, func(t, lo, n int) {
+		gemmSerial(false, false, n, G4, H, 1, hs[(t*B+lo)*H:][:n*H], whhT, 1, gates[(t*B+lo)*G4:][:n*G4])
+	}, func(_, _, r int, m T) {
+		lstmStep(H, m, gates[r*G4:][:G4], hs[r*H:][:H], cs[r*H:][:H], hs[(r+B)*H:][:H], cs[(r+B)*H:][:H], tanhC[r*H:][:H])
 	})
 	saveState(op, hs[S*B*H:], cs[S*B*H:])
 	return nil
@@ -130,17 +111,13 @@ func lstmBPTT[T float](op *recurrentOp, c *lstmCell, v recurrentVals[T], dOut []
 	dG, dh, dxT := backwardBuffers[T](op)
 	dc := data[T](c.dc.get(dt, tensor.Shape{B, H}))
 
-	parallel(B, op.workers, func(_, lo, hi int) {
-		n := hi - lo
+	recurBack(op, v, func(lo, hi int) {
 		clear(dh[lo*H : hi*H])
 		clear(dc[lo*H : hi*H])
-		for t := S - 1; t >= 0; t-- {
-			for b := lo; b < hi; b++ {
-				r := t*B + b
-				lstmStepBackward(H, v.real(b*S+t), gates[r*G4:][:G4], cs[r*H:][:H], tanhC[r*H:][:H], dOut[(b*S+t)*H:][:H], dh[b*H:][:H], dc[b*H:][:H], dG[r*G4:][:G4])
-			}
-			gemmSerial(false, false, n, H, G4, 1, dG[(t*B+lo)*G4:][:n*G4], v.whh, 1, dh[lo*H:][:n*H]) // dh_{t−1} += dGates_t · W_hh
-		}
+	}, func(b, t, r int, m T) {
+		lstmStepBackward(H, m, gates[r*G4:][:G4], cs[r*H:][:H], tanhC[r*H:][:H], dOut[(b*S+t)*H:][:H], dh[b*H:][:H], dc[b*H:][:H], dG[r*G4:][:G4])
+	}, func(t, lo, n int) {
+		gemmSerial(false, false, n, H, G4, 1, dG[(t*B+lo)*G4:][:n*G4], v.whh, 1, dh[lo*H:][:n*H]) // dh_{t−1} += dGates_t · W_hh
 	})
 	parameterGrads(op, v, dG, dG, dxT) // the hidden projection's gradients are the gates'
 }

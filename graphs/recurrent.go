@@ -2,6 +2,7 @@ package graphs
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -16,59 +17,77 @@ type RecurrentOptions struct {
 	Carry   bool    // keep the state (LSTM: h and c; GRU: h) between runs: register a State per layer so trainers can Carry/Reset/checkpoint it; false = every run starts from zeros
 }
 
-// recurrentCell is what one kind of recurrent layer adds to the shared recurrentOp: its
-// gates and the kernels of a whole sequence, forward and back, in both element types (an
-// interface cannot have generic methods, so each is a one-line call of a generic function).
-type recurrentCell interface {
-	name() string    // "lstm", "gru": the op's name and the prefix of its errors
-	gates() int      // gate blocks of H rows in weight_ih and weight_hh
-	stateParts() int // blocks of B·H values in the carried state
-	forward32(op *recurrentOp, v recurrentVals[float32], out []float32) error
-	forward64(op *recurrentOp, v recurrentVals[float64], out []float64) error
-	backward32(op *recurrentOp, v recurrentVals[float32], dOut []float32)
-	backward64(op *recurrentOp, v recurrentVals[float64], dOut []float64)
+// cellKind is what the shared recurrentOp needs to know of a kind of recurrent cell; the
+// cell's own buffers are a separate value (*lstmCell, *gruCell), whose type forwardCell and
+// backwardCell switch on to run its kernels.
+type cellKind struct {
+	name       string // "lstm", "gru": the op's name and the prefix of its errors
+	gates      int    // gate blocks of H rows in weight_ih and weight_hh
+	stateParts int    // blocks of B·H values in the carried state
 }
 
-// recurrent checks the input and options of the layer kind (for messages: "LSTM", "GRU")
-// and stacks o.Layers layers of cells from newCell, with dropout between them.
-func recurrent(kind string, newCell func() recurrentCell, s *Scope, x *G.Node, hidden int, o RecurrentOptions) *G.Node {
+// forwardCell runs op's cell over the whole sequence.
+func forwardCell[T float](op *recurrentOp, v recurrentVals[T], out []T) error {
+	switch c := op.cell.(type) {
+	case *lstmCell:
+		return lstmForward(op, c, v, out)
+	case *gruCell:
+		return gruForward(op, c, v, out)
+	}
+	return fmt.Errorf("%s: no kernels for %T", op.kind.name, op.cell)
+}
+
+// backwardCell back-propagates dOut through the last forward run of op's cell.
+func backwardCell[T float](op *recurrentOp, v recurrentVals[T], dOut []T) {
+	switch c := op.cell.(type) {
+	case *lstmCell:
+		lstmBPTT(op, c, v, dOut)
+	case *gruCell:
+		gruBPTT(op, c, v, dOut)
+	}
+}
+
+// recurrent checks the input and options of a layer of the given kind and stacks o.Layers
+// layers of it, each with the buffers newCell makes, with dropout between them.
+func recurrent(kind cellKind, newCell func() any, s *Scope, x *G.Node, hidden int, o RecurrentOptions) *G.Node {
+	name := strings.ToUpper(kind.name)
 	if x.Dims() != 3 {
-		panic(fmt.Sprintf("graphs: %s %s wants a (batch, steps, features) input, got shape %v", kind, s.path, x.Shape()))
+		panic(fmt.Sprintf("graphs: %s %s wants a (batch, steps, features) input, got shape %v", name, s.path, x.Shape()))
 	}
 	if hidden < 1 || o.Layers < 1 {
-		panic(fmt.Sprintf("graphs: %s %s needs hidden >= 1 and layers >= 1, got %d and %d", kind, s.path, hidden, o.Layers))
+		panic(fmt.Sprintf("graphs: %s %s needs hidden >= 1 and layers >= 1, got %d and %d", name, s.path, hidden, o.Layers))
 	}
 	if o.Dropout < 0 || o.Dropout >= 1 {
-		panic(fmt.Sprintf("graphs: %s %s dropout %v is outside [0, 1)", kind, s.path, o.Dropout))
+		panic(fmt.Sprintf("graphs: %s %s dropout %v is outside [0, 1)", name, s.path, o.Dropout))
 	}
 	batch, steps := x.Shape()[0], x.Shape()[1]
 	if o.Mask != nil && !o.Mask.Shape().Eq(tensor.Shape{batch, steps}) {
-		panic(fmt.Sprintf("graphs: %s %s wants a (%d, %d) mask, got shape %v", kind, s.path, batch, steps, o.Mask.Shape()))
+		panic(fmt.Sprintf("graphs: %s %s wants a (%d, %d) mask, got shape %v", name, s.path, batch, steps, o.Mask.Shape()))
 	}
 	y := x
 	for k := 0; k < o.Layers; k++ {
 		if k > 0 {
 			y = Dropout(s.Sub(fmt.Sprintf("dropout_l%d", k-1)), y, o.Dropout)
 		}
-		y = recurrentLayer(s, y, hidden, k, o, newCell()) // (B, T, H)
+		y = recurrentLayer(s, y, hidden, k, o, kind, newCell()) // (B, T, H)
 	}
 	return y
 }
 
 // recurrentLayer adds layer k's parameters (PyTorch names and layouts, U(±1/√H)), its
 // state when carried, and its op.
-func recurrentLayer(s *Scope, x *G.Node, hidden, k int, o RecurrentOptions, c recurrentCell) *G.Node {
-	in, gates := x.Shape()[2], c.gates()*hidden
+func recurrentLayer(s *Scope, x *G.Node, hidden, k int, o RecurrentOptions, kind cellKind, cell any) *G.Node {
+	in, gates := x.Shape()[2], kind.gates*hidden
 	bound := fanInBound(hidden)
 	wih := s.param(fmt.Sprintf("weight_ih_l%d", k), []int{gates, in}, []int{gates, in}, bound)
 	whh := s.param(fmt.Sprintf("weight_hh_l%d", k), []int{gates, hidden}, []int{gates, hidden}, bound)
 	bih := s.param(fmt.Sprintf("bias_ih_l%d", k), []int{gates}, []int{gates}, bound)
 	bhh := s.param(fmt.Sprintf("bias_hh_l%d", k), []int{gates}, []int{gates}, bound)
-	op := &recurrentOp{fusedOp: newFusedOp(c.name()), cell: c, batch: x.Shape()[0], steps: x.Shape()[1], in: in,
+	op := &recurrentOp{fusedOp: newFusedOp(kind.name), kind: kind, cell: cell, batch: x.Shape()[0], steps: x.Shape()[1], in: in,
 		hidden: hidden, masked: o.Mask != nil, workers: defaultWorkers()}
 	if o.Carry {
 		op.state = &State{Name: s.qualify(fmt.Sprintf("state_l%d", k))}
-		n := c.stateParts() * op.batch * hidden
+		n := kind.stateParts * op.batch * hidden
 		switch s.dtype {
 		case tensor.Float32:
 			op.state.Initial, op.state.Final = make([]float32, n), make([]float32, n)
@@ -93,7 +112,8 @@ func recurrentLayer(s *Scope, x *G.Node, hidden, k int, o RecurrentOptions, c re
 // stored time-major (row t·B + b) so a step's rows are contiguous.
 type recurrentOp struct {
 	fusedOp
-	cell                     recurrentCell
+	kind                     cellKind
+	cell                     any // the kind's own buffers
 	batch, steps, in, hidden int
 	masked                   bool
 	state                    *State // nil: every run starts from zeros
@@ -143,7 +163,7 @@ func (op *recurrentOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, e
 	grads := make(G.Nodes, len(inputs))
 	args := append(append(G.Nodes{}, inputs...), output, grad)
 	for i := range 5 {
-		n, err := G.ApplyOp(&recurrentGradOp{fusedOp: newFusedOp(op.cell.name() + "-grad"), fwd: op, wrt: i}, args...)
+		n, err := G.ApplyOp(&recurrentGradOp{fusedOp: newFusedOp(op.kind.name + "-grad"), fwd: op, wrt: i}, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -159,11 +179,11 @@ func (op *recurrentOp) Do(vals ...G.Value) (G.Value, error) {
 	var err error
 	switch dt {
 	case tensor.Float32:
-		err = op.cell.forward32(op, recurrentValues[float32](op, vals), data[float32](out))
+		err = forwardCell(op, recurrentValues[float32](op, vals), data[float32](out))
 	case tensor.Float64:
-		err = op.cell.forward64(op, recurrentValues[float64](op, vals), data[float64](out))
+		err = forwardCell(op, recurrentValues[float64](op, vals), data[float64](out))
 	default:
-		err = fmt.Errorf("%s: unsupported type %v", op.cell.name(), dt)
+		err = fmt.Errorf("%s: unsupported type %v", op.kind.name, dt)
 	}
 	if err != nil {
 		return nil, err
@@ -211,7 +231,7 @@ func loadState[T float](op *recurrentOp, parts ...[]T) error {
 	}
 	initial, final := stateOf[T](op.state)
 	if want := len(parts) * n; len(initial) != want || len(final) != want {
-		return fmt.Errorf("%s: state %s holds %d and %d values of %v, want %d", op.cell.name(), op.state.Name, len(initial), len(final), dtypeOf[T](), want)
+		return fmt.Errorf("%s: state %s holds %d and %d values of %v, want %d", op.kind.name, op.state.Name, len(initial), len(final), dtypeOf[T](), want)
 	}
 	for i, p := range parts {
 		copy(p[:n], initial[i*n:])
@@ -231,20 +251,21 @@ func saveState[T float](op *recurrentOp, parts ...[]T) {
 	}
 }
 
-// recurrentBuffers are the op's shared buffers as T: the time-major input, W_hhᵀ, the
-// gates and the hidden states.
-func recurrentBuffers[T float](op *recurrentOp) (xT, whhT, gates, hs []T) {
+// startForward readies a forward run: it fills h before step 0 and the cell's further
+// state parts (LSTM: c), each B·H, from the carried state or with zeros; and sets the gates
+// to the input projection x·W_ihᵀ + b_ih of every step at once, with b_hh added to the
+// first hhBias columns (the gates whose hidden bias is a plain sum). It returns the
+// buffers W_hhᵀ (H, gH), the gates (T·B, gH) and the hidden states ((T+1)·B, H).
+func startForward[T float](op *recurrentOp, v recurrentVals[T], hhBias int, parts ...[]T) (whhT, gates, hs []T, err error) {
 	B, S, I, H := op.batch, op.steps, op.in, op.hidden
-	gH, dt := op.cell.gates()*H, dtypeOf[T]()
-	return data[T](op.xT.get(dt, tensor.Shape{S * B, I})), data[T](op.whhT.get(dt, tensor.Shape{H, gH})),
-		data[T](op.gates.get(dt, tensor.Shape{S * B, gH})), data[T](op.hs.get(dt, tensor.Shape{(S + 1) * B, H}))
-}
-
-// projectInputs sets gates = x·W_ihᵀ + b_ih for every step at once, adding b_hh to the
-// first hhBias columns (the gates whose hidden bias is a plain sum), and fills xT and whhT.
-func projectInputs[T float](op *recurrentOp, v recurrentVals[T], xT, whhT, gates []T, hhBias int) {
-	B, S, I, H := op.batch, op.steps, op.in, op.hidden
-	gH := op.cell.gates() * H
+	gH, dt := op.kind.gates*H, dtypeOf[T]()
+	xT := data[T](op.xT.get(dt, tensor.Shape{S * B, I}))
+	whhT = data[T](op.whhT.get(dt, tensor.Shape{H, gH}))
+	gates = data[T](op.gates.get(dt, tensor.Shape{S * B, gH}))
+	hs = data[T](op.hs.get(dt, tensor.Shape{(S + 1) * B, H}))
+	if err := loadState(op, append([][]T{hs}, parts...)...); err != nil {
+		return nil, nil, nil, err
+	}
 	toTimeMajor(B, S, I, v.x, xT)
 	transposeRows(gH, H, 0, H, v.whh, whhT)
 	parallel(S*B, op.workers, func(_, lo, hi int) {
@@ -257,12 +278,48 @@ func projectInputs[T float](op *recurrentOp, v recurrentVals[T], xT, whhT, gates
 		}
 	})
 	gemm(false, true, S*B, gH, I, 1, xT, v.wih, 1, gates)
+	return whhT, gates, hs, nil
+}
+
+// recur runs the recurrence forward over the batch rows split among the workers: for each
+// step t, hidden(t, lo, n) adds h_t·W_hhᵀ for rows [lo, lo+n), then cell(b, t, r, m) makes
+// row b's h_{t+1} (r = t·B + b, m its mask), which becomes the output at (b, t).
+func recur[T float](op *recurrentOp, v recurrentVals[T], hs, out []T, hidden func(t, lo, n int), cell func(b, t, r int, m T)) {
+	B, S, H := op.batch, op.steps, op.hidden
+	parallel(B, op.workers, func(_, lo, hi int) {
+		for t := 0; t < S; t++ {
+			hidden(t, lo, hi-lo)
+			for b := lo; b < hi; b++ {
+				r := t*B + b
+				cell(b, t, r, v.real(b*S+t))
+				copy(out[(b*S+t)*H:][:H], hs[(r+B)*H:][:H])
+			}
+		}
+	})
+}
+
+// recurBack runs the recurrence backward, from the last step to the first, over the batch
+// rows split among the workers: clear(lo, hi) zeroes the gradients flowing back into step
+// T−1 for rows [lo, hi); then for each step t, cell(b, t, r, m) takes row b's gradients
+// back through the cell (r = t·B + b, m its mask) and hidden(t, lo, n) adds what flows through
+// h_t·W_hhᵀ to dh for rows [lo, lo+n).
+func recurBack[T float](op *recurrentOp, v recurrentVals[T], clear func(lo, hi int), cell func(b, t, r int, m T), hidden func(t, lo, n int)) {
+	B, S := op.batch, op.steps
+	parallel(B, op.workers, func(_, lo, hi int) {
+		clear(lo, hi)
+		for t := S - 1; t >= 0; t-- {
+			for b := lo; b < hi; b++ {
+				cell(b, t, t*B+b, v.real(b*S+t))
+			}
+			hidden(t, lo, hi-lo)
+		}
+	})
 }
 
 // backwardBuffers are the gradient buffers as T: dGates, dh and dxT.
 func backwardBuffers[T float](op *recurrentOp) (dG, dh, dxT []T) {
 	bk, R, dt := &op.back, op.steps*op.batch, dtypeOf[T]()
-	return data[T](bk.dGates.get(dt, tensor.Shape{R, op.cell.gates() * op.hidden})),
+	return data[T](bk.dGates.get(dt, tensor.Shape{R, op.kind.gates * op.hidden})),
 		data[T](bk.dh.get(dt, tensor.Shape{op.batch, op.hidden})), data[T](bk.dxT.get(dt, tensor.Shape{R, op.in}))
 }
 
@@ -271,7 +328,7 @@ func backwardBuffers[T float](op *recurrentOp) (dG, dh, dxT []T) {
 // non-linearities) of every step into the gradients of x and the four parameters.
 func parameterGrads[T float](op *recurrentOp, v recurrentVals[T], dGi, dGh, dxT []T) {
 	B, S, I, H := op.batch, op.steps, op.in, op.hidden
-	gH, R, dt := op.cell.gates()*H, S*B, dtypeOf[T]()
+	gH, R, dt := op.kind.gates*H, S*B, dtypeOf[T]()
 	bk := &op.back
 	xT, hs := data[T](op.xT.t), data[T](op.hs.t)
 	dx := data[T](bk.grads[0].get(dt, tensor.Shape{B, S, I}))
@@ -325,9 +382,9 @@ func (op *recurrentGradOp) Do(vals ...G.Value) (G.Value, error) {
 	if f.back.run != f.runs {
 		switch dt {
 		case tensor.Float32:
-			f.cell.backward32(f, recurrentValues[float32](f, vals), data[float32](vals[len(vals)-1]))
+			backwardCell(f, recurrentValues[float32](f, vals), data[float32](vals[len(vals)-1]))
 		case tensor.Float64:
-			f.cell.backward64(f, recurrentValues[float64](f, vals), data[float64](vals[len(vals)-1]))
+			backwardCell(f, recurrentValues[float64](f, vals), data[float64](vals[len(vals)-1]))
 		default:
 			return nil, fmt.Errorf("%s: unsupported type %v", op.name, dt)
 		}
