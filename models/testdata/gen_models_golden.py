@@ -10,6 +10,9 @@ Cases (float64, dropout 0, small sizes, fixed seeds):
   lstm_tokens      nn.Embedding -> nn.LSTM (2 layers) over pack_padded_sequence -> fc(h_n[-1]);
                    the last row of the batch is empty (a padded last batch): PyTorch cannot pack
                    it, so it is left out and its logits are fc.bias (zero state), with no loss.
+  gru_rows         lstm_rows with nn.GRU (RNNClassifier below): fc on the last step.
+  gru_tokens       lstm_tokens with nn.GRU: fc(h_n[-1]) over pack_padded_sequence, an empty
+                   last row.
   lm_zero_state    character LM: embedding -> nn.LSTM (2 layers) -> fc over the vocabulary at
                    every step, from a zero state; the last positions of one row have no next
                    token (the end of the stream) and are ignored.
@@ -104,19 +107,33 @@ class LSTMClassifier(nn.Module):
         return self.fc(out[:, -1])
 
 
-class TextLSTM(nn.Module):
-    """models.LSTMSpec with Vocab > 0: the state after each sequence's last real token."""
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
-    def __init__(self, vocab, emb, hidden, layers, classes):
+
+class RNNClassifier(nn.Module):
+    """models.RecurrentSpec: the cell ("lstm", "gru", also the module's name, so the keys
+    are lstm.weight_ih_l0 or gru.weight_ih_l0) over feature rows, fc on the last step; or,
+    with a vocabulary, over embedded ids, fc on the state after each sequence's last real
+    token."""
+
+    def __init__(self, cell, inp, hidden, layers, classes, vocab=None):
         super().__init__()
-        self.embedding = nn.Embedding(vocab, emb)
-        self.lstm = nn.LSTM(emb, hidden, num_layers=layers, batch_first=True)
+        self.cell = cell
+        if vocab is not None:
+            self.embedding = nn.Embedding(vocab, inp)
+        setattr(self, cell, CELLS[cell](inp, hidden, num_layers=layers, batch_first=True))
         self.fc = nn.Linear(hidden, classes)
 
-    def forward(self, ids, lengths):
-        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(ids), lengths, batch_first=True,
+    def forward(self, x, lengths=None):
+        rnn = getattr(self, self.cell)
+        if lengths is None:
+            out, _ = rnn(x)
+            return self.fc(out[:, -1])
+        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(x), lengths, batch_first=True,
                                                    enforce_sorted=False)
-        _, (h, _) = self.lstm(packed)
+        _, h = rnn(packed)
+        if isinstance(h, tuple):  # the LSTM's (h, c)
+            h = h[0]
         return self.fc(h[-1])
 
 
@@ -196,23 +213,24 @@ def finish(name, config, model, tensors, logits, loss):
     return {"name": name, "config": config, "tensors": tensors}
 
 
-def lstm_rows():
-    torch.manual_seed(101)
+def rows(name, seed, module):
+    """module(features, hidden, layers, classes) over feature rows."""
+    torch.manual_seed(seed)
     cfg = {"steps": 4, "features": 5, "hidden": 6, "layers": 2, "classes": 4, "batch": 3}
-    m = LSTMClassifier(cfg["features"], cfg["hidden"], cfg["layers"], cfg["classes"]).train()
+    m = module(cfg["features"], cfg["hidden"], cfg["layers"], cfg["classes"]).train()
     x = torch.randn(cfg["batch"], cfg["steps"], cfg["features"])
     labels = torch.randint(0, cfg["classes"], (cfg["batch"],))
     logits = m(x)
     loss = F.cross_entropy(logits, labels)
-    return finish("lstm_rows", cfg, m, {"x": enc(x), "labels": enc(labels)}, logits, loss)
+    return finish(name, cfg, m, {"x": enc(x), "labels": enc(labels)}, logits, loss)
 
 
-def lstm_tokens():
-    torch.manual_seed(202)
+def tokens(name, seed, cell):
+    torch.manual_seed(seed)
     lengths = [6, 3, 1, 4]  # a fifth row is empty: the padding of a short last batch
     cfg = {"steps": 6, "vocab": 11, "embedding": 5, "hidden": 6, "layers": 2, "classes": 3,
            "batch": len(lengths) + 1, "valid": len(lengths)}
-    m = TextLSTM(cfg["vocab"], cfg["embedding"], cfg["hidden"], cfg["layers"], cfg["classes"]).train()
+    m = RNNClassifier(cell, cfg["embedding"], cfg["hidden"], cfg["layers"], cfg["classes"], vocab=cfg["vocab"]).train()
     mask, _ = padding(lengths + [0], cfg["steps"])
     ids = torch.randint(1, cfg["vocab"], (cfg["batch"], cfg["steps"])) * mask.long()  # padding is PAD
     labels = torch.randint(0, cfg["classes"], (cfg["valid"],))
@@ -220,7 +238,11 @@ def lstm_tokens():
     loss = F.cross_entropy(real, labels)
     logits = torch.cat([real, m.fc.bias.unsqueeze(0)])  # the empty row: zero state
     labels = torch.cat([labels, torch.zeros(1, dtype=labels.dtype)])
-    return finish("lstm_tokens", cfg, m, {"ids": enc(ids), "mask": enc(mask), "labels": enc(labels)}, logits, loss)
+    return finish(name, cfg, m, {"ids": enc(ids), "mask": enc(mask), "labels": enc(labels)}, logits, loss)
+
+
+def gru_rows(features, hidden, layers, classes):
+    return RNNClassifier("gru", features, hidden, layers, classes)
 
 
 def lm(name, seed, carried):
@@ -300,8 +322,10 @@ def seq2seq(name, seed, smoothing, enc_layers, dec_layers):
 
 
 cases = [
-    lstm_rows(),
-    lstm_tokens(),
+    rows("lstm_rows", 101, LSTMClassifier),
+    tokens("lstm_tokens", 202, "lstm"),
+    rows("gru_rows", 909, gru_rows),
+    tokens("gru_tokens", 1010, "gru"),
     lm("lm_zero_state", 303, carried=False),
     lm("lm_carried_state", 404, carried=True),
     tfenc("tfenc_full", 505, [5, 5, 5]),
