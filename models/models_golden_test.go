@@ -187,13 +187,17 @@ func TestRecurrentClassifierGolden(t *testing.T) {
 }
 
 // TestLanguageModelGolden checks BuildLanguageModel against embedding → nn.LSTM → fc from a
-// zero and from a given (h0, c0), the final state against (h_n, c_n), with the targets the
-// character task writes: 1/(positions with a next token) at the next token.
+// zero and from a given (h0, c0), the final state against (h_n, c_n), and with nn.GRU from a
+// given h0, with the targets the character task writes: 1/(positions with a next token) at
+// the next token.
 func TestLanguageModelGolden(t *testing.T) {
-	for _, name := range []string{"lm_zero_state", "lm_carried_state"} {
-		t.Run(name, func(t *testing.T) {
-			gc, c := modelsGoldenCase(t, name)
-			cfg := RecurrentConfig{Cell: LSTM, Steps: c.Steps, Vocab: c.Vocab, Embedding: c.Embedding, Hidden: c.Hidden,
+	for _, tt := range []struct {
+		name string
+		cell Cell
+	}{{"lm_zero_state", LSTM}, {"lm_carried_state", LSTM}, {"gru_lm_carried_state", GRU}} {
+		t.Run(tt.name, func(t *testing.T) {
+			gc, c := modelsGoldenCase(t, tt.name)
+			cfg := RecurrentConfig{Cell: tt.cell, Steps: c.Steps, Vocab: c.Vocab, Embedding: c.Embedding, Hidden: c.Hidden,
 				Layers: c.Layers, Classes: c.Vocab}
 			o := float64Training
 			o.Batch = c.Batch
@@ -220,7 +224,7 @@ func TestLanguageModelGolden(t *testing.T) {
 			}
 			for _, st := range lm.Scope.States() {
 				if init, ok := gc.Tensors["initial."+st.Name]; ok {
-					copy(st.Initial64, init.Data) // (2, B, H): h then c
+					copy(st.Initial64, init.Data) // (parts, B, H): h (then the LSTM's c)
 				}
 			}
 			runGolden(t, lm.Graph, lm.Logits, gc)

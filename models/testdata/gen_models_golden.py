@@ -17,6 +17,7 @@ Cases (float64, dropout 0, small sizes, fixed seeds):
                    every step, from a zero state; the last positions of one row have no next
                    token (the end of the stream) and are ignored.
   lm_carried_state the same from a random (h0, c0), also storing the final (h_n, c_n).
+  gru_lm_carried_state  the same with nn.GRU, from a random h0, storing the final h_n.
   tfenc_full       TransformerClassifier of pytorch_reference.py (emb*sqrt(d) + sinusoids,
                    nn.TransformerEncoder, mean over all steps, fc), no padding.
   tfenc_padded     the same module with src_key_padding_mask and the mean over real tokens
@@ -140,14 +141,15 @@ class RNNClassifier(nn.Module):
 class CharLM(nn.Module):
     """models.BuildLanguageModel: logits (B*T, V) at every step."""
 
-    def __init__(self, vocab, emb, hidden, layers):
+    def __init__(self, vocab, emb, hidden, layers, cell="lstm"):
         super().__init__()
+        self.cell = cell
         self.embedding = nn.Embedding(vocab, emb)
-        self.lstm = nn.LSTM(emb, hidden, num_layers=layers, batch_first=True)
+        setattr(self, cell, CELLS[cell](emb, hidden, num_layers=layers, batch_first=True))
         self.fc = nn.Linear(hidden, vocab)
 
     def forward(self, ids, state=None):
-        out, state = self.lstm(self.embedding(ids), state)
+        out, state = getattr(self, self.cell)(self.embedding(ids), state)
         return self.fc(out.reshape(-1, out.shape[-1])), state
 
 
@@ -245,26 +247,28 @@ def gru_rows(features, hidden, layers, classes):
     return RNNClassifier("gru", features, hidden, layers, classes)
 
 
-def lm(name, seed, carried):
+def lm(name, seed, carried, cell="lstm"):
     torch.manual_seed(seed)
     cfg = {"steps": 5, "vocab": 9, "embedding": 4, "hidden": 5, "layers": 2, "batch": 3}
     B, T, V, H, L = cfg["batch"], cfg["steps"], cfg["vocab"], cfg["hidden"], cfg["layers"]
-    m = CharLM(V, cfg["embedding"], H, L).train()
+    m = CharLM(V, cfg["embedding"], H, L, cell).train()
     ids = torch.randint(1, V, (B, T))
     targets = torch.randint(1, V, (B, T))
     ids[B - 1, T - 2:] = 0  # the stream ends: inputs zero, as streams.fill leaves them
     targets[B - 1, T - 3:] = IGNORE  # positions without a next token
     tensors = {"ids": enc(ids), "targets": enc(targets)}
+    parts = 2 if cell == "lstm" else 1  # the LSTM's state is (h, c), the GRU's h
     state = None
     if carried:
-        state = (torch.randn(L, B, H) * 0.5, torch.randn(L, B, H) * 0.5)
-    logits, (h, c) = m(ids, state)
+        state = tuple(torch.randn(L, B, H) * 0.5 for _ in range(parts))
+    init = state if state is None or parts == 2 else state[0]  # nn.GRU takes h0 alone
+    logits, final = m(ids, init)
+    final = final if parts == 2 else (final,)
     loss = F.cross_entropy(logits, targets.reshape(-1), ignore_index=IGNORE)
-    if carried:
-        for k in range(L):
-            tensors[f"initial.lstm.state_l{k}"] = enc(torch.stack([state[0][k], state[1][k]]))
-    for k in range(L):
-        tensors[f"final.lstm.state_l{k}"] = enc(torch.stack([h[k], c[k]]))
+    for k in range(L):  # as the carried states hold them: (parts, B, H), h first
+        if carried:
+            tensors[f"initial.{cell}.state_l{k}"] = enc(torch.stack([p[k] for p in state]))
+        tensors[f"final.{cell}.state_l{k}"] = enc(torch.stack([p[k] for p in final]))
     return finish(name, cfg, m, tensors, logits, loss)
 
 
@@ -328,6 +332,7 @@ cases = [
     tokens("gru_tokens", 1010, "gru"),
     lm("lm_zero_state", 303, carried=False),
     lm("lm_carried_state", 404, carried=True),
+    lm("gru_lm_carried_state", 1111, carried=True, cell="gru"),
     tfenc("tfenc_full", 505, [5, 5, 5]),
     tfenc("tfenc_padded", 606, [5, 2, 3, 1, 0]),
     seq2seq("seq2seq", 707, 0.0, 2, 2),
