@@ -21,24 +21,14 @@ Everything is float64 and deterministic. Rerun (Debian python3-torch 1.13), from
 repository root:
     /usr/bin/python3 graphs/testdata/gen_gru_golden.py
 """
-import os
-
 import torch
 import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from golden_io import case, enc, leaf, write
+from golden_io import case, enc, leaf, setup, write
 
-torch.set_default_dtype(torch.float64)
-torch.manual_seed(20261203)
-
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gru_golden.json")
-
+OUT = setup(20261203, "gru_golden.json")
 cases = []
-
-
-def finish(name, args, tensors):
-    cases.append(case(name, "gru", args, tensors))
 
 
 def run(gru, x, h0, lengths):
@@ -76,7 +66,7 @@ def gru_case(name, layers, batch, steps, inp, hidden, lengths=None):
     if lengths is not None:
         tensors["mask"] = enc(mask)
     backward(gru, x, out, mask, tensors)
-    finish(name, {"layers": layers, "hidden": hidden}, tensors)
+    cases.append(case(name, "gru", {"layers": layers, "hidden": hidden}, tensors))
 
 
 def gru_carry_case(name, layers, batch, steps, inp, hidden):
@@ -89,7 +79,7 @@ def gru_carry_case(name, layers, batch, steps, inp, hidden):
     out, hn, mask = run(gru, x, hn1.detach(), None)
     tensors = {"x1": enc(x1), "out1": enc(out1), "h_n1": enc(hn1), "x": enc(x), "h0": enc(h0), "h_n": enc(hn)}
     backward(gru, x, out, mask, tensors)
-    finish(name, {"layers": layers, "hidden": hidden}, tensors)
+    cases.append(case(name, "gru", {"layers": layers, "hidden": hidden}, tensors))
 
 
 gru_case("gru_1layer", 1, batch=3, steps=4, inp=5, hidden=6)

@@ -22,20 +22,14 @@ Everything is float64 and deterministic. Rerun (Debian python3-torch 1.13), from
 repository root:
     /usr/bin/python3 graphs/testdata/gen_lstm_golden.py
 """
-import os
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from golden_io import case, enc, leaf, write
+from golden_io import case, enc, leaf, setup, write
 
-torch.set_default_dtype(torch.float64)
-torch.manual_seed(20240602)
-
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lstm_golden.json")
-
+OUT = setup(20240602, "lstm_golden.json")
 
 cases = []
 

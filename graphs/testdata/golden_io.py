@@ -1,4 +1,4 @@
-"""What the graphs package's golden generators share: tensors as JSON, leaves, the file.
+"""What the graphs package's golden generators share: setup, tensors as JSON, leaves, the file.
 
 The file format (as gen_golden.py's):
     {"cases": [{"name", "layer", "args", "tensors": {name: {"shape": [..], "data": [..]}}}]}
@@ -7,6 +7,13 @@ import json
 import os
 
 import torch
+
+
+def setup(seed, name):
+    """Float64 and seeded; returns the path of the fixture name next to the scripts."""
+    torch.set_default_dtype(torch.float64)
+    torch.manual_seed(seed)
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
 
 
 def enc(t):
