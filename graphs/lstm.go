@@ -1,11 +1,9 @@
 package graphs
 
 import (
-	"fmt"
 	"math"
 	"unsafe"
 
-	"github.com/chewxy/hm"
 	"github.com/gorgonet/gorgonet/kernels"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -140,94 +138,4 @@ func lstmStepBackward[T float](H int, m T, g, cPrev, tanhC, dOut, dh, dc, dG []T
 		dc[j] = dcn*f + (1-m)*dc[j]
 		dh[j] = (1 - m) * dht
 	}
-}
-
-// LastStep returns x[:, T-1, :] of a (B, T, H) node as (B, H).
-func LastStep(x *G.Node) *G.Node {
-	if x.Dims() != 3 {
-		panic(fmt.Sprintf("graphs: LastStep wants a (batch, steps, features) input, got shape %v", x.Shape()))
-	}
-	s := x.Shape()
-	return must(G.ApplyOp(&lastStepOp{fusedOp: newFusedOp("last-step"), batch: s[0], steps: s[1], width: s[2]}, x))
-}
-
-// lastStepOp copies the last step of each sequence; Gorgonia's Slice would give a view that
-// the fused ops cannot read as plain rows.
-type lastStepOp struct {
-	fusedOp
-	batch, steps, width int
-	out                 buffer
-}
-
-func (op *lastStepOp) Arity() int    { return 1 }
-func (op *lastStepOp) Type() hm.Type { return fnType(2, 3) }
-func (op *lastStepOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{op.batch, op.width}, nil
-}
-func (op *lastStepOp) DiffWRT(int) []bool { return []bool{true} }
-
-func (op *lastStepOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	n, err := G.ApplyOp(&lastStepGradOp{fusedOp: newFusedOp("last-step-grad"), fwd: op}, inputs[0], grad)
-	return G.Nodes{n}, err
-}
-
-func (op *lastStepOp) Do(vals ...G.Value) (G.Value, error) {
-	dt := vals[0].Dtype()
-	out := op.out.get(dt, tensor.Shape{op.batch, op.width})
-	switch dt {
-	case tensor.Float32:
-		lastStepCopy(op, data[float32](vals[0]), data[float32](out), false)
-	case tensor.Float64:
-		lastStepCopy(op, data[float64](vals[0]), data[float64](out), false)
-	default:
-		return nil, fmt.Errorf("last-step: unsupported type %v", dt)
-	}
-	return out, nil
-}
-
-// lastStepCopy copies between the last steps of seq (B, T, W) and rows (B, W): into rows,
-// or, when back, into seq with every other step zeroed.
-func lastStepCopy[T float](op *lastStepOp, seq, rows []T, back bool) {
-	W, S := op.width, op.steps
-	if back {
-		clear(seq)
-	}
-	for b := 0; b < op.batch; b++ {
-		s, r := seq[(b*S+S-1)*W:][:W], rows[b*W:][:W]
-		if back {
-			copy(s, r)
-		} else {
-			copy(r, s)
-		}
-	}
-}
-
-// lastStepGradOp puts the gradient of the last step back in place, zeros elsewhere; its
-// inputs are the forward input and the output's gradient.
-type lastStepGradOp struct {
-	fusedOp
-	fwd *lastStepOp
-	out buffer
-}
-
-func (op *lastStepGradOp) Arity() int    { return 2 }
-func (op *lastStepGradOp) Type() hm.Type { return fnType(3, 3, 2) }
-func (op *lastStepGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	f := op.fwd
-	return tensor.Shape{f.batch, f.steps, f.width}, nil
-}
-
-func (op *lastStepGradOp) Do(vals ...G.Value) (G.Value, error) {
-	dt := vals[0].Dtype()
-	f := op.fwd
-	out := op.out.get(dt, tensor.Shape{f.batch, f.steps, f.width})
-	switch dt {
-	case tensor.Float32:
-		lastStepCopy(f, data[float32](out), data[float32](vals[1]), true)
-	case tensor.Float64:
-		lastStepCopy(f, data[float64](out), data[float64](vals[1]), true)
-	default:
-		return nil, fmt.Errorf("last-step-grad: unsupported type %v", dt)
-	}
-	return out, nil
 }

@@ -1,9 +1,7 @@
 package graphs
 
 import (
-	"fmt"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -16,28 +14,6 @@ import (
 // with the GRU are in recurrent_test.go.
 func TestGoldenLSTM(t *testing.T) {
 	testGoldenRecurrent(t, recurrentKinds[0], "testdata/lstm_golden.json", "lstm_1layer", "lstm_2layer", "lstm_packed")
-}
-
-func TestLastStepMisusePanics(t *testing.T) {
-	s := NewScope(tensor.Float64, 1, true)
-	defer func() {
-		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "graphs:") {
-			t.Errorf("want a graphs: panic, got %v", r)
-		}
-	}()
-	LastStep(s.Input("y", 2, 3))
-}
-
-func TestLastStep(t *testing.T) {
-	s := NewScope(tensor.Float64, 1, true)
-	x := randomInput(s, "x", rand.New(rand.NewPCG(1, 1)), 2, 3, 4)
-	y := LastStep(x)
-	runWithGrads(t, s, must(G.Sum(y)), []*G.Node{x})
-	assertClose(t, "row 1", values(y)[4:8], values(x)[(1*3+2)*4:][:4], 0)
-
-	s = NewScope(tensor.Float64, 1, true)
-	x = randomInput(s, "x", rand.New(rand.NewPCG(1, 1)), 2, 3, 4)
-	gradCheck(t, s, LastStep(x), []*G.Node{x})
 }
 
 // BenchmarkLSTMLayer times forward + backward of the "lstm1" benchmark's layer: float32,

@@ -459,3 +459,25 @@ func TestRecurrentMisusePanics(t *testing.T) {
 		}
 	})
 }
+
+func TestLastStepMisusePanics(t *testing.T) {
+	s := NewScope(tensor.Float64, 1, true)
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "graphs:") {
+			t.Errorf("want a graphs: panic, got %v", r)
+		}
+	}()
+	LastStep(s.Input("y", 2, 3))
+}
+
+func TestLastStep(t *testing.T) {
+	s := NewScope(tensor.Float64, 1, true)
+	x := randomInput(s, "x", rand.New(rand.NewPCG(1, 1)), 2, 3, 4)
+	y := LastStep(x)
+	runWithGrads(t, s, must(G.Sum(y)), []*G.Node{x})
+	assertClose(t, "row 1", values(y)[4:8], values(x)[(1*3+2)*4:][:4], 0)
+
+	s = NewScope(tensor.Float64, 1, true)
+	x = randomInput(s, "x", rand.New(rand.NewPCG(1, 1)), 2, 3, 4)
+	gradCheck(t, s, LastStep(x), []*G.Node{x})
+}
