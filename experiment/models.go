@@ -82,7 +82,7 @@ func transformerSpec(m config.Model, info DataInfo) (models.Spec, error) {
 // its data decides (steps, features or vocabulary, classes).
 func lstmConfig(m config.Model) models.LSTMConfig {
 	l := m.LSTM
-	return models.LSTMConfig{Cell: models.LSTM, Embedding: l.Embedding, Hidden: l.Hidden, Layers: l.Layers, Dropout: l.Dropout}
+	return models.LSTMConfig{Embedding: l.Embedding, Hidden: l.Hidden, Layers: l.Layers, Dropout: l.Dropout}
 }
 
 // transformerConfig is the model section's transformer block as a models.TransformerConfig

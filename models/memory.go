@@ -102,6 +102,7 @@ func (c CNNConfig) footprint() footprint {
 // footprint of a recurrent model; perStep says the output layer runs at every step
 // (language model).
 func (c RecurrentConfig) footprint(perStep bool) footprint {
+	c = c.withCell()
 	in, hid, steps, gates := float64(c.Features), float64(c.Hidden), float64(c.Steps), float64(c.Cell.Gates)
 	var f footprint
 	if c.Vocab > 0 {

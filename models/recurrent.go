@@ -21,7 +21,7 @@ type Cell struct {
 // rows (Features > 0, such as the rows of an image) or of token ids (Vocab > 0, embedded
 // first), and a linear layer "fc" to Classes outputs.
 type RecurrentConfig struct {
-	Cell      Cell    // LSTM or GRU
+	Cell      Cell    // LSTM or GRU; the zero Cell is LSTM
 	Steps     int     // time steps per sequence (T)
 	Features  int     // values per step, for sequences of feature rows
 	Vocab     int     // vocabulary size, for sequences of token ids
@@ -32,13 +32,23 @@ type RecurrentConfig struct {
 	Classes   int     // outputs of fc: classes, or Vocab for a language model
 }
 
+// withCell is c with the LSTM for a zero Cell, so that configs written before the GRU
+// keep building the LSTM they meant.
+func (c RecurrentConfig) withCell() RecurrentConfig {
+	if c.Cell.Layer == nil && c.Cell.Name == "" && c.Cell.Gates == 0 {
+		c.Cell = LSTM
+	}
+	return c
+}
+
 // Validate reports the first size that cannot build a model; sizes are named after the
 // cell's config block (lstm.hidden, gru.hidden).
 func (c RecurrentConfig) Validate() error {
+	c = c.withCell()
 	n := c.Cell.Name
 	switch {
-	case c.Cell.Layer == nil || n == "":
-		return errors.New("the recurrent cell (models.LSTM or models.GRU) is not set")
+	case c.Cell.Layer == nil || n == "" || c.Cell.Gates < 1:
+		return fmt.Errorf("the recurrent cell %q lacks its name, layer or gates", n)
 	case c.Steps < 1:
 		return fmt.Errorf("steps must be > 0, got %d", c.Steps)
 	case (c.Features > 0) == (c.Vocab > 0):
@@ -57,11 +67,9 @@ func (c RecurrentConfig) Validate() error {
 	return nil
 }
 
-// recurrent adds the embedding (for token ids) and the cell's layers, returning (B, T, H).
+// recurrent adds the embedding (for token ids) and the cell's layers, returning (B, T, H);
+// c has its cell (withCell).
 func recurrent(s *graphs.Scope, x, mask *G.Node, c RecurrentConfig, carry bool) *G.Node {
-	if c.Cell.Layer == nil {
-		panic("models: the recurrent cell is not set")
-	}
 	if c.Vocab > 0 {
 		x = graphs.Embedding(s.Sub("embedding"), x, c.Vocab, c.Embedding) // (B, T, E)
 	}
@@ -73,6 +81,7 @@ func recurrent(s *graphs.Scope, x, mask *G.Node, c RecurrentConfig, carry bool) 
 // the LSTM, the reference LSTM classifier of the benchmark suite; for token ids with an
 // embedding and a mask.
 func RecurrentSpec(c RecurrentConfig) Spec {
+	c = c.withCell()
 	example := []int{c.Steps, c.Features}
 	if c.Vocab > 0 {
 		example = []int{c.Steps}
@@ -97,6 +106,7 @@ type LanguageModel struct {
 
 // BuildLanguageModel builds the language model c describes (Classes = Vocab).
 func BuildLanguageModel(c RecurrentConfig, o BuildOptions) (*LanguageModel, error) {
+	c = c.withCell()
 	if err := checkMemory("language model", c.footprint(true), o); err != nil {
 		return nil, err
 	}
