@@ -3,6 +3,7 @@ package graphs
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -133,4 +134,39 @@ func paramNodes(s *Scope) []*G.Node {
 		ns = append(ns, p.Node)
 	}
 	return ns
+}
+
+// runReused runs one machine for loss once per seed, with x filled from the seed and the
+// gradients of wrt cleared before each run, and returns the last run's loss and gradients.
+func runReused(t *testing.T, s *Scope, x, loss *G.Node, wrt []*G.Node, seeds ...uint64) [][]float64 {
+	t.Helper()
+	if _, err := G.Grad(loss, wrt...); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(s.Graph(), G.BindDualValues(wrt...))
+	defer vm.Close()
+	for _, seed := range seeds {
+		fillRandom(x, seed)
+		for _, n := range wrt {
+			if g, err := n.Grad(); err == nil && g != nil {
+				clear(g.Data().([]float64))
+			}
+		}
+		vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := [][]float64{slices.Clone(values(loss))}
+	for _, n := range wrt {
+		got = append(got, gradOf(t, n))
+	}
+	return got
+}
+
+func fillRandom(n *G.Node, seed uint64) {
+	r := rand.New(rand.NewPCG(seed, seed))
+	for i, d := 0, n.Value().Data().([]float64); i < len(d); i++ {
+		d[i] = r.NormFloat64()
+	}
 }

@@ -72,39 +72,12 @@ func TestFusedOpsReuseBuffersCorrectly(t *testing.T) {
 			loss, _ := weightedSum(s, y, rand.New(rand.NewPCG(1, 1)))
 			return s, x, loss
 		}
-		fill := func(x *G.Node, seed uint64) {
-			r := rand.New(rand.NewPCG(seed, seed))
-			for i, d := 0, x.Value().Data().([]float64); i < len(d); i++ {
-				d[i] = r.NormFloat64()
-			}
-		}
 		// Reused machine: run on input 1, then input 2.
 		s, x, loss := build()
-		wrt := append([]*G.Node{x}, paramNodes(s)...)
-		if _, err := G.Grad(loss, wrt...); err != nil {
-			t.Fatal(err)
-		}
-		vm := G.NewTapeMachine(s.Graph(), G.BindDualValues(wrt...))
-		for _, seed := range []uint64{1, 2} {
-			fill(x, seed)
-			for _, n := range wrt {
-				if g, err := n.Grad(); err == nil && g != nil {
-					clear(g.Data().([]float64))
-				}
-			}
-			vm.Reset()
-			if err := vm.RunAll(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got := [][]float64{values(loss)}
-		for _, n := range wrt {
-			got = append(got, gradOf(t, n))
-		}
-		vm.Close()
+		got := runReused(t, s, x, loss, append([]*G.Node{x}, paramNodes(s)...), 1, 2)
 		// Fresh graph, same parameters (same seed), input 2 only.
 		s2, x2, loss2 := build()
-		fill(x2, 2)
+		fillRandom(x2, 2)
 		wrt2 := append([]*G.Node{x2}, paramNodes(s2)...)
 		runWithGrads(t, s2, loss2, wrt2)
 		assertClose(t, "loss", got[0], values(loss2), 1e-12)

@@ -99,9 +99,11 @@ func (c CNNConfig) footprint() footprint {
 	return f
 }
 
-// footprint of the LSTM; perStep says the output layer runs at every step (language model).
-func (c LSTMConfig) footprint(perStep bool) footprint {
-	in, hid, steps := float64(c.Features), float64(c.Hidden), float64(c.Steps)
+// footprint of a recurrent model; perStep says the output layer runs at every step
+// (language model).
+func (c RecurrentConfig) footprint(perStep bool) footprint {
+	c = c.withCell()
+	in, hid, steps, gates := float64(c.Features), float64(c.Hidden), float64(c.Steps), float64(c.Cell.Gates)
 	var f footprint
 	if c.Vocab > 0 {
 		in = float64(c.Embedding)
@@ -109,8 +111,8 @@ func (c LSTMConfig) footprint(perStep bool) footprint {
 	}
 	f.perExample = steps * (in + 1)
 	for l := 0; l < max(c.Layers, 1); l++ {
-		f.params += 4*hid*(in+hid) + 8*hid
-		f.perExample += steps * 12 * hid // four gates, cell, hidden, their non-linearities
+		f.params += gates*hid*(in+hid) + 2*gates*hid
+		f.perExample += steps * 3 * gates * hid // the gates, their gradients, the states (LSTM: 12 per unit)
 		in = hid
 	}
 	outputs := float64(c.Classes)

@@ -14,7 +14,7 @@ import (
 func TestBuildRefusesGraphsThatCannotFit(t *testing.T) {
 	huge := DefaultCNN()
 	huge.Channels = []int{100_000_000}
-	lm := LSTMConfig{Steps: 100, Vocab: 80, Embedding: 16, Hidden: 1_000_000, Layers: 1, Classes: 80}
+	lm := RecurrentConfig{Cell: LSTM, Steps: 100, Vocab: 80, Embedding: 16, Hidden: 1_000_000, Layers: 1, Classes: 80}
 	tf := TransformerConfig{SourceVocab: 50, TargetVocab: 50, SourceLen: 12, TargetLen: 12, EncoderLayers: 1, DecoderLayers: 1,
 		Layer: graphs.LayerConfig{Dim: 16, Heads: 2, FF: 32}}
 	tests := []struct {

@@ -155,15 +155,19 @@ func buildGoldenClassifier(t *testing.T, spec Spec, gc golden.Case, c modelsGold
 	return m
 }
 
-// TestLSTMClassifierGolden checks LSTMSpec against PyTorch: over feature rows it is
-// pytorch_reference.LSTMClassifier; over token ids the state after each sequence's last real
-// token is h_n of pack_padded_sequence, and an empty row (a short last batch) has the zero
-// state and no loss.
-func TestLSTMClassifierGolden(t *testing.T) {
-	for _, name := range []string{"lstm_rows", "lstm_tokens"} {
-		t.Run(name, func(t *testing.T) {
-			gc, c := modelsGoldenCase(t, name)
-			cfg := LSTMConfig{Steps: c.Steps, Features: c.Features, Vocab: c.Vocab, Embedding: c.Embedding,
+// TestRecurrentClassifierGolden checks RecurrentSpec against PyTorch for both cells: over
+// feature rows the LSTM is pytorch_reference.LSTMClassifier and the GRU the same with
+// nn.GRU; over token ids the state after each sequence's last real token is h_n of
+// pack_padded_sequence, and an empty row (a short last batch) has the zero state and no
+// loss.
+func TestRecurrentClassifierGolden(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		cell Cell
+	}{{"lstm_rows", LSTM}, {"lstm_tokens", LSTM}, {"gru_rows", GRU}, {"gru_tokens", GRU}} {
+		t.Run(tt.name, func(t *testing.T) {
+			gc, c := modelsGoldenCase(t, tt.name)
+			cfg := RecurrentConfig{Cell: tt.cell, Steps: c.Steps, Features: c.Features, Vocab: c.Vocab, Embedding: c.Embedding,
 				Hidden: c.Hidden, Layers: c.Layers, Classes: c.Classes}
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
@@ -172,20 +176,28 @@ func TestLSTMClassifierGolden(t *testing.T) {
 			if c.Vocab > 0 {
 				input = "ids"
 			}
-			m := buildGoldenClassifier(t, LSTMSpec(cfg), gc, c, input)
+			spec := RecurrentSpec(cfg)
+			if spec.Name != tt.cell.Name {
+				t.Errorf("spec name %q, want %q", spec.Name, tt.cell.Name)
+			}
+			m := buildGoldenClassifier(t, spec, gc, c, input)
 			runGolden(t, m.Graph, m.Logits, gc)
 		})
 	}
 }
 
 // TestLanguageModelGolden checks BuildLanguageModel against embedding → nn.LSTM → fc from a
-// zero and from a given (h0, c0), the final state against (h_n, c_n), with the targets the
-// character task writes: 1/(positions with a next token) at the next token.
+// zero and from a given (h0, c0), the final state against (h_n, c_n), and with nn.GRU from a
+// given h0, with the targets the character task writes: 1/(positions with a next token) at
+// the next token.
 func TestLanguageModelGolden(t *testing.T) {
-	for _, name := range []string{"lm_zero_state", "lm_carried_state"} {
-		t.Run(name, func(t *testing.T) {
-			gc, c := modelsGoldenCase(t, name)
-			cfg := LSTMConfig{Steps: c.Steps, Vocab: c.Vocab, Embedding: c.Embedding, Hidden: c.Hidden,
+	for _, tt := range []struct {
+		name string
+		cell Cell
+	}{{"lm_zero_state", LSTM}, {"lm_carried_state", LSTM}, {"gru_lm_carried_state", GRU}} {
+		t.Run(tt.name, func(t *testing.T) {
+			gc, c := modelsGoldenCase(t, tt.name)
+			cfg := RecurrentConfig{Cell: tt.cell, Steps: c.Steps, Vocab: c.Vocab, Embedding: c.Embedding, Hidden: c.Hidden,
 				Layers: c.Layers, Classes: c.Vocab}
 			o := float64Training
 			o.Batch = c.Batch
@@ -212,7 +224,7 @@ func TestLanguageModelGolden(t *testing.T) {
 			}
 			for _, st := range lm.Scope.States() {
 				if init, ok := gc.Tensors["initial."+st.Name]; ok {
-					copy(st.Initial64, init.Data) // (2, B, H): h then c
+					copy(st.Initial64, init.Data) // (parts, B, H): h (then the LSTM's c)
 				}
 			}
 			runGolden(t, lm.Graph, lm.Logits, gc)

@@ -22,36 +22,20 @@ Everything is float64 and deterministic. Rerun (Debian python3-torch 1.13), from
 repository root:
     /usr/bin/python3 graphs/testdata/gen_lstm_golden.py
 """
-import json
-import os
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-torch.set_default_dtype(torch.float64)
-torch.manual_seed(20240602)
+from golden_io import case, enc, leaf, setup, write
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lstm_golden.json")
-
-
-def enc(t):
-    t = t.detach().to(torch.float64).contiguous()
-    return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
-
-
-def leaf(t):
-    return t.detach().clone().requires_grad_(True)
-
+OUT = setup(20240602, "lstm_golden.json")
 
 cases = []
 
 
 def finish(name, layer, args, tensors):
-    for t in tensors.values():
-        assert all(x == x and abs(x) != float("inf") for x in t["data"]), name
-    cases.append({"name": name, "layer": layer, "args": args, "tensors": tensors})
+    cases.append(case(name, layer, args, tensors))
 
 
 def lstm_case(name, layers, batch, steps, inp, hidden, lengths=None):
@@ -105,7 +89,4 @@ finish("cross_entropy_smoothed", "cross_entropy", {"smoothing": eps},
        {"logits": enc(lg), "labels": enc(lb.to(torch.float64)), "out": enc(loss),
         "grad.logits": enc(lg.grad)})
 
-with open(OUT, "w") as f:
-    json.dump({"cases": cases}, f, indent=None, separators=(",", ":"))
-    f.write("\n")
-print("wrote", OUT, os.path.getsize(OUT), "bytes,", len(cases), "cases")
+write(OUT, cases)

@@ -10,10 +10,14 @@ Cases (float64, dropout 0, small sizes, fixed seeds):
   lstm_tokens      nn.Embedding -> nn.LSTM (2 layers) over pack_padded_sequence -> fc(h_n[-1]);
                    the last row of the batch is empty (a padded last batch): PyTorch cannot pack
                    it, so it is left out and its logits are fc.bias (zero state), with no loss.
+  gru_rows         lstm_rows with nn.GRU (RNNClassifier below): fc on the last step.
+  gru_tokens       lstm_tokens with nn.GRU: fc(h_n[-1]) over pack_padded_sequence, an empty
+                   last row.
   lm_zero_state    character LM: embedding -> nn.LSTM (2 layers) -> fc over the vocabulary at
                    every step, from a zero state; the last positions of one row have no next
                    token (the end of the stream) and are ignored.
   lm_carried_state the same from a random (h0, c0), also storing the final (h_n, c_n).
+  gru_lm_carried_state  the same with nn.GRU, from a random h0, storing the final h_n.
   tfenc_full       TransformerClassifier of pytorch_reference.py (emb*sqrt(d) + sinusoids,
                    nn.TransformerEncoder, mean over all steps, fc), no padding.
   tfenc_padded     the same module with src_key_padding_mask and the mean over real tokens
@@ -104,33 +108,48 @@ class LSTMClassifier(nn.Module):
         return self.fc(out[:, -1])
 
 
-class TextLSTM(nn.Module):
-    """models.LSTMSpec with Vocab > 0: the state after each sequence's last real token."""
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
-    def __init__(self, vocab, emb, hidden, layers, classes):
+
+class RNNClassifier(nn.Module):
+    """models.RecurrentSpec: the cell ("lstm", "gru", also the module's name, so the keys
+    are lstm.weight_ih_l0 or gru.weight_ih_l0) over feature rows, fc on the last step; or,
+    with a vocabulary, over embedded ids, fc on the state after each sequence's last real
+    token."""
+
+    def __init__(self, cell, inp, hidden, layers, classes, vocab=None):
         super().__init__()
-        self.embedding = nn.Embedding(vocab, emb)
-        self.lstm = nn.LSTM(emb, hidden, num_layers=layers, batch_first=True)
+        self.cell = cell
+        if vocab is not None:
+            self.embedding = nn.Embedding(vocab, inp)
+        setattr(self, cell, CELLS[cell](inp, hidden, num_layers=layers, batch_first=True))
         self.fc = nn.Linear(hidden, classes)
 
-    def forward(self, ids, lengths):
-        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(ids), lengths, batch_first=True,
+    def forward(self, x, lengths=None):
+        rnn = getattr(self, self.cell)
+        if lengths is None:
+            out, _ = rnn(x)
+            return self.fc(out[:, -1])
+        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(x), lengths, batch_first=True,
                                                    enforce_sorted=False)
-        _, (h, _) = self.lstm(packed)
+        _, h = rnn(packed)
+        if isinstance(h, tuple):  # the LSTM's (h, c)
+            h = h[0]
         return self.fc(h[-1])
 
 
 class CharLM(nn.Module):
     """models.BuildLanguageModel: logits (B*T, V) at every step."""
 
-    def __init__(self, vocab, emb, hidden, layers):
+    def __init__(self, vocab, emb, hidden, layers, cell="lstm"):
         super().__init__()
+        self.cell = cell
         self.embedding = nn.Embedding(vocab, emb)
-        self.lstm = nn.LSTM(emb, hidden, num_layers=layers, batch_first=True)
+        setattr(self, cell, CELLS[cell](emb, hidden, num_layers=layers, batch_first=True))
         self.fc = nn.Linear(hidden, vocab)
 
     def forward(self, ids, state=None):
-        out, state = self.lstm(self.embedding(ids), state)
+        out, state = getattr(self, self.cell)(self.embedding(ids), state)
         return self.fc(out.reshape(-1, out.shape[-1])), state
 
 
@@ -196,23 +215,24 @@ def finish(name, config, model, tensors, logits, loss):
     return {"name": name, "config": config, "tensors": tensors}
 
 
-def lstm_rows():
-    torch.manual_seed(101)
+def rows(name, seed, module):
+    """module(features, hidden, layers, classes) over feature rows."""
+    torch.manual_seed(seed)
     cfg = {"steps": 4, "features": 5, "hidden": 6, "layers": 2, "classes": 4, "batch": 3}
-    m = LSTMClassifier(cfg["features"], cfg["hidden"], cfg["layers"], cfg["classes"]).train()
+    m = module(cfg["features"], cfg["hidden"], cfg["layers"], cfg["classes"]).train()
     x = torch.randn(cfg["batch"], cfg["steps"], cfg["features"])
     labels = torch.randint(0, cfg["classes"], (cfg["batch"],))
     logits = m(x)
     loss = F.cross_entropy(logits, labels)
-    return finish("lstm_rows", cfg, m, {"x": enc(x), "labels": enc(labels)}, logits, loss)
+    return finish(name, cfg, m, {"x": enc(x), "labels": enc(labels)}, logits, loss)
 
 
-def lstm_tokens():
-    torch.manual_seed(202)
+def tokens(name, seed, cell):
+    torch.manual_seed(seed)
     lengths = [6, 3, 1, 4]  # a fifth row is empty: the padding of a short last batch
     cfg = {"steps": 6, "vocab": 11, "embedding": 5, "hidden": 6, "layers": 2, "classes": 3,
            "batch": len(lengths) + 1, "valid": len(lengths)}
-    m = TextLSTM(cfg["vocab"], cfg["embedding"], cfg["hidden"], cfg["layers"], cfg["classes"]).train()
+    m = RNNClassifier(cell, cfg["embedding"], cfg["hidden"], cfg["layers"], cfg["classes"], vocab=cfg["vocab"]).train()
     mask, _ = padding(lengths + [0], cfg["steps"])
     ids = torch.randint(1, cfg["vocab"], (cfg["batch"], cfg["steps"])) * mask.long()  # padding is PAD
     labels = torch.randint(0, cfg["classes"], (cfg["valid"],))
@@ -220,29 +240,35 @@ def lstm_tokens():
     loss = F.cross_entropy(real, labels)
     logits = torch.cat([real, m.fc.bias.unsqueeze(0)])  # the empty row: zero state
     labels = torch.cat([labels, torch.zeros(1, dtype=labels.dtype)])
-    return finish("lstm_tokens", cfg, m, {"ids": enc(ids), "mask": enc(mask), "labels": enc(labels)}, logits, loss)
+    return finish(name, cfg, m, {"ids": enc(ids), "mask": enc(mask), "labels": enc(labels)}, logits, loss)
 
 
-def lm(name, seed, carried):
+def gru_rows(features, hidden, layers, classes):
+    return RNNClassifier("gru", features, hidden, layers, classes)
+
+
+def lm(name, seed, carried, cell="lstm"):
     torch.manual_seed(seed)
     cfg = {"steps": 5, "vocab": 9, "embedding": 4, "hidden": 5, "layers": 2, "batch": 3}
     B, T, V, H, L = cfg["batch"], cfg["steps"], cfg["vocab"], cfg["hidden"], cfg["layers"]
-    m = CharLM(V, cfg["embedding"], H, L).train()
+    m = CharLM(V, cfg["embedding"], H, L, cell).train()
     ids = torch.randint(1, V, (B, T))
     targets = torch.randint(1, V, (B, T))
     ids[B - 1, T - 2:] = 0  # the stream ends: inputs zero, as streams.fill leaves them
     targets[B - 1, T - 3:] = IGNORE  # positions without a next token
     tensors = {"ids": enc(ids), "targets": enc(targets)}
+    parts = 2 if cell == "lstm" else 1  # the LSTM's state is (h, c), the GRU's h
     state = None
     if carried:
-        state = (torch.randn(L, B, H) * 0.5, torch.randn(L, B, H) * 0.5)
-    logits, (h, c) = m(ids, state)
+        state = tuple(torch.randn(L, B, H) * 0.5 for _ in range(parts))
+    init = state if state is None or parts == 2 else state[0]  # nn.GRU takes h0 alone
+    logits, final = m(ids, init)
+    final = final if parts == 2 else (final,)
     loss = F.cross_entropy(logits, targets.reshape(-1), ignore_index=IGNORE)
-    if carried:
-        for k in range(L):
-            tensors[f"initial.lstm.state_l{k}"] = enc(torch.stack([state[0][k], state[1][k]]))
-    for k in range(L):
-        tensors[f"final.lstm.state_l{k}"] = enc(torch.stack([h[k], c[k]]))
+    for k in range(L):  # as the carried states hold them: (parts, B, H), h first
+        if carried:
+            tensors[f"initial.{cell}.state_l{k}"] = enc(torch.stack([p[k] for p in state]))
+        tensors[f"final.{cell}.state_l{k}"] = enc(torch.stack([p[k] for p in final]))
     return finish(name, cfg, m, tensors, logits, loss)
 
 
@@ -300,10 +326,13 @@ def seq2seq(name, seed, smoothing, enc_layers, dec_layers):
 
 
 cases = [
-    lstm_rows(),
-    lstm_tokens(),
+    rows("lstm_rows", 101, LSTMClassifier),
+    tokens("lstm_tokens", 202, "lstm"),
+    rows("gru_rows", 909, gru_rows),
+    tokens("gru_tokens", 1010, "gru"),
     lm("lm_zero_state", 303, carried=False),
     lm("lm_carried_state", 404, carried=True),
+    lm("gru_lm_carried_state", 1111, carried=True, cell="gru"),
     tfenc("tfenc_full", 505, [5, 5, 5]),
     tfenc("tfenc_padded", 606, [5, 2, 3, 1, 0]),
     seq2seq("seq2seq", 707, 0.0, 2, 2),
