@@ -28,7 +28,7 @@ const TextBlocks = 20
 type charTask struct {
 	cfg              config.Experiment
 	info             snapshot.DataInfo
-	lm               models.LSTMConfig
+	lm               models.RecurrentConfig
 	train, val, test []int
 	streams          streams
 
@@ -108,14 +108,6 @@ func loadCharTask(load func(path string) (string, error), cfg config.Experiment,
 	return t, nil
 }
 
-// charModelConfig is the language model the model section describes for the vocabulary of
-// info.
-func charModelConfig(m config.Model, info snapshot.DataInfo) models.LSTMConfig {
-	c := lstmConfig(m)
-	c.Steps, c.Vocab, c.Classes = info.MaxLen, info.Vocab.Size(), info.Vocab.Size()
-	return c
-}
-
 func (t *charTask) Info() snapshot.DataInfo { return t.info }
 func (t *charTask) Sizes() (train, val int) { return len(t.train), len(t.val) }
 
@@ -182,13 +174,13 @@ func (e *charSplits) Evaluate(ctx context.Context, split string, _ EvalOptions) 
 type LMEvaluator struct {
 	lm    *models.LanguageModel
 	vm    G.VM
-	cfg   models.LSTMConfig
+	cfg   models.RecurrentConfig
 	batch int
 }
 
 // NewLMEvaluator builds the evaluation graph of c with batch streams on the values of params
 // (nil: new values, to be restored from a checkpoint).
-func NewLMEvaluator(c models.LSTMConfig, params []*graphs.Param, batch int) (*LMEvaluator, error) {
+func NewLMEvaluator(c models.RecurrentConfig, params []*graphs.Param, batch int) (*LMEvaluator, error) {
 	lm, err := models.BuildLanguageModel(c, models.BuildOptions{Batch: batch, Shared: params})
 	if err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ type ModelKind struct {
 	// Classifier sizes the classifier of images or text for info; nil: the kind builds none.
 	Classifier func(m config.Model, info snapshot.DataInfo) (models.Spec, error)
 	// LanguageModel sizes the language model of a character stream; nil: the kind builds none.
-	LanguageModel func(m config.Model, info snapshot.DataInfo) models.LSTMConfig
+	LanguageModel func(m config.Model, info snapshot.DataInfo) models.RecurrentConfig
 	// Seq2Seq sizes the encoder-decoder of sequence pairs; nil: the kind builds none.
 	Seq2Seq func(m config.Model, info snapshot.DataInfo) models.TransformerConfig
 }
@@ -40,8 +40,8 @@ func init() {
 	})
 	registerModel(ModelKind{
 		Config:        config.ModelKind{Name: "lstm", About: "LSTM: images read row by row, text, character streams", New: config.NewRecurrent},
-		Classifier:    lstmSpec,
-		LanguageModel: charModelConfig,
+		Classifier:    recurrentSpec(models.LSTM),
+		LanguageModel: languageModel(models.LSTM),
 	})
 	registerModel(ModelKind{
 		Config:     config.ModelKind{Name: "transformer", About: "Transformer: encoder for text, encoder-decoder for sequence pairs", New: config.NewTransformer},
@@ -87,23 +87,35 @@ func cnnSpec(m config.Model, info snapshot.DataInfo) (models.Spec, error) {
 	return models.CNNSpec(c), nil
 }
 
-// lstmSpec reads images row by row (sequential MNIST: 28 steps of 28 values) and text as
-// embedded token ids.
-func lstmSpec(m config.Model, info snapshot.DataInfo) (models.Spec, error) {
-	c := lstmConfig(m)
-	c.Classes = len(info.Classes)
-	switch info.Kind {
-	case snapshot.KindImages:
-		c.Steps, c.Features = info.Input[1], info.Input[0]*info.Input[2]
-	case snapshot.KindText:
-		c.Steps, c.Vocab = info.MaxLen, info.Vocab.Size()
-	default:
-		return models.Spec{}, fmt.Errorf("model.kind: lstm classifies images and text, not %s data", info.Kind)
+// recurrentSpec is the classifier of a recurrent cell: images read row by row (sequential
+// MNIST: 28 steps of 28 values) and text as embedded token ids.
+func recurrentSpec(cell models.Cell) func(config.Model, snapshot.DataInfo) (models.Spec, error) {
+	return func(m config.Model, info snapshot.DataInfo) (models.Spec, error) {
+		c := recurrentConfig(m, cell)
+		c.Classes = len(info.Classes)
+		switch info.Kind {
+		case snapshot.KindImages:
+			c.Steps, c.Features = info.Input[1], info.Input[0]*info.Input[2]
+		case snapshot.KindText:
+			c.Steps, c.Vocab = info.MaxLen, info.Vocab.Size()
+		default:
+			return models.Spec{}, fmt.Errorf("model.kind: %s classifies images and text, not %s data", cell.Name, info.Kind)
+		}
+		if err := c.Validate(); err != nil {
+			return models.Spec{}, fmt.Errorf("model.%v", err)
+		}
+		return models.RecurrentSpec(c), nil
 	}
-	if err := c.Validate(); err != nil {
-		return models.Spec{}, fmt.Errorf("model.%v", err)
+}
+
+// languageModel is the character language model of a recurrent cell, sized for the
+// vocabulary and chunk length of info.
+func languageModel(cell models.Cell) func(config.Model, snapshot.DataInfo) models.RecurrentConfig {
+	return func(m config.Model, info snapshot.DataInfo) models.RecurrentConfig {
+		c := recurrentConfig(m, cell)
+		c.Steps, c.Vocab, c.Classes = info.MaxLen, info.Vocab.Size(), info.Vocab.Size()
+		return c
 	}
-	return models.LSTMSpec(c), nil
 }
 
 // transformerSpec is the encoder-only classifier for text (sequence pairs use the
@@ -120,11 +132,11 @@ func transformerSpec(m config.Model, info snapshot.DataInfo) (models.Spec, error
 	return models.TransformerSpec(c), nil
 }
 
-// lstmConfig is the model section's LSTM block as a models.LSTMConfig; each task sets what
-// its data decides (steps, features or vocabulary, classes).
-func lstmConfig(m config.Model) models.LSTMConfig {
-	l := m.Recurrent()
-	return models.LSTMConfig{Embedding: l.Embedding, Hidden: l.Hidden, Layers: l.Layers, Dropout: l.Dropout}
+// recurrentConfig is the model section's recurrent block as a models.RecurrentConfig of
+// cell; each task sets what its data decides (steps, features or vocabulary, classes).
+func recurrentConfig(m config.Model, cell models.Cell) models.RecurrentConfig {
+	r := m.Recurrent()
+	return models.RecurrentConfig{Cell: cell, Embedding: r.Embedding, Hidden: r.Hidden, Layers: r.Layers, Dropout: r.Dropout}
 }
 
 // transformerConfig is the model section's transformer block as a models.TransformerConfig

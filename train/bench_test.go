@@ -115,8 +115,8 @@ func randomClassifierInputs(net *models.Classifier, r *rand.Rand, fn func() floa
 func BenchmarkLSTMStep(b *testing.B) {
 	for _, layers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("lstm%d", layers), func(b *testing.B) {
-			c := models.LSTMConfig{Steps: 28, Features: 28, Hidden: 128, Layers: layers, Classes: 10}
-			net, err := models.BuildClassifier(models.LSTMSpec(c), models.BuildOptions{Batch: 64, Training: true})
+			c := models.RecurrentConfig{Cell: models.LSTM, Steps: 28, Features: 28, Hidden: 128, Layers: layers, Classes: 10}
+			net, err := models.BuildClassifier(models.RecurrentSpec(c), models.BuildOptions{Batch: 64, Training: true})
 			if err != nil {
 				b.Fatal(err)
 			}
