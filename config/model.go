@@ -59,7 +59,8 @@ func LookupModel(name string) (ModelKind, bool) {
 	return k, ok
 }
 
-// The accessors return the block of a model of their kind, and a zero block for another kind.
+// The accessors return the block of a model of their kind (Recurrent: lstm and gru), and a
+// zero block for another kind.
 
 func (m Model) CNN() CNN                 { c, _ := m.Block.(CNN); return c }
 func (m Model) Recurrent() Recurrent     { r, _ := m.Block.(Recurrent); return r }

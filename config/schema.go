@@ -39,7 +39,7 @@ type Data struct {
 	VocabSize int `yaml:"vocab_size"`
 }
 
-// Recurrent is the block of a recurrent model: stacked recurrent layers (torch.nn.LSTM for kind lstm) followed by a linear layer: over the classes from the last real step (classifiers), or over the vocabulary at every step (language models).
+// Recurrent is the block of a recurrent model: stacked recurrent layers (torch.nn.LSTM for kind lstm, torch.nn.GRU for kind gru) followed by a linear layer: over the classes from the last real step (classifiers), or over the vocabulary at every step (language models).
 type Recurrent struct {
 	// Embedding is the size of the token embeddings for text and characters (images feed their pixel rows directly); default 64.
 	Embedding int `yaml:"embedding"`

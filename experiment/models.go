@@ -44,6 +44,11 @@ func init() {
 		LanguageModel: languageModel(models.LSTM),
 	})
 	registerModel(ModelKind{
+		Config:        config.ModelKind{Name: "gru", About: "GRU: images read row by row, text, character streams", New: config.NewRecurrent},
+		Classifier:    recurrentSpec(models.GRU),
+		LanguageModel: languageModel(models.GRU),
+	})
+	registerModel(ModelKind{
 		Config:     config.ModelKind{Name: "transformer", About: "Transformer: encoder for text, encoder-decoder for sequence pairs", New: config.NewTransformer},
 		Classifier: transformerSpec,
 		Seq2Seq:    seq2seqConfig,
