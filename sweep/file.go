@@ -98,7 +98,7 @@ func Parse(path string, data []byte) (*File, error) {
 		case "grid":
 			f.Grid = p.grid(v)
 		case "random":
-			f.Random = p.random(v)
+			f.Random = p.random(k.Line, v)
 		case "seeds":
 			f.Seeds = p.seeds(v)
 		case "metric":
@@ -258,7 +258,7 @@ func (p *parser) seeds(n *yaml.Node) []uint64 {
 	return seeds
 }
 
-func (p *parser) random(n *yaml.Node) Random {
+func (p *parser) random(line int, n *yaml.Node) Random {
 	var r Random
 	for _, kv := range p.mapping(n, "random") {
 		k, v := kv[0], kv[1]
@@ -284,7 +284,7 @@ func (p *parser) random(n *yaml.Node) Random {
 		}
 	}
 	if p.err == nil && (r.N == 0) != (len(r.Params) == 0) {
-		p.fail(n.Line, "random needs both n and params")
+		p.fail(line, "random needs both n and params")
 	}
 	return r
 }

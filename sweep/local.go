@@ -185,7 +185,7 @@ func (p *progress) draw() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	line := fmt.Sprintf("sweep %s: %d/%d done", p.name, p.counts["done"]+p.counts["skipped"], p.total)
-	for _, s := range []string{"running", "skipped", "failed", "interrupted"} {
+	for _, s := range []string{"running", "pending", "skipped", "failed", "interrupted"} {
 		if p.counts[s] > 0 {
 			line += fmt.Sprintf(", %d %s", p.counts[s], s)
 		}

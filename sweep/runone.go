@@ -124,9 +124,14 @@ func Attempts(runDir string) []Attempt {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var a Attempt
-		if json.Unmarshal(sc.Bytes(), &a) == nil {
-			out = append(out, a)
+		if json.Unmarshal(sc.Bytes(), &a) != nil {
+			continue
 		}
+		if n := len(out); n > 0 && out[n-1].Start.Equal(a.Start) {
+			out[n-1] = a // how the attempt begun on the line before ended
+			continue
+		}
+		out = append(out, a)
 	}
 	return out
 }

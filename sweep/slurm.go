@@ -174,27 +174,30 @@ func submittedJobs(dir string) []string {
 // Wait polls Slurm until no run of the sweep in dir is queued or running, drawing the
 // progress line as runs finish.
 func Wait(ctx context.Context, dir string, plan *Plan, w io.Writer, terminal bool, every time.Duration) error {
+	prog := newProgress(w, terminal, plan.Name, len(plan.Runs))
+	defer prog.finish()
 	for {
 		queued, err := Queued(ctx, dir)
 		if err != nil {
 			return err
 		}
-		prog := newProgress(w, terminal, plan.Name, len(plan.Runs))
+		counts := map[string]int{}
 		for _, r := range plan.Runs {
 			state := State(RunDir(dir, r))
 			if q, ok := queued[r.Index]; ok {
 				state = strings.ToLower(q)
 			}
-			prog.counts[state]++
+			counts[state]++
 		}
+		prog.mu.Lock()
+		prog.counts = counts
+		prog.mu.Unlock()
 		prog.draw()
 		if len(queued) == 0 {
-			prog.finish()
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			prog.finish()
 			return fmt.Errorf("stopped waiting; the Slurm jobs carry on (sweep status %s shows them): %w", dir, ctx.Err())
 		case <-time.After(every):
 		}

@@ -173,7 +173,7 @@ func (o *options) runSlurm(cmd *cobra.Command) error {
 	if job == "" {
 		fmt.Fprintf(w, "no run to submit: every run of %s is finished, queued or running\n", o.out)
 	} else {
-		fmt.Fprintf(w, "submitted Slurm job %s: %d runs (%s); script %s\n", job, len(runs), joinInts(runs),
+		fmt.Fprintf(w, "submitted Slurm job %s: %s (%s); script %s\n", job, plural(len(runs), "run"), joinInts(runs),
 			filepath.Join(o.out, "slurm", "sweep.sbatch"))
 	}
 	if !o.wait {
@@ -205,6 +205,13 @@ func report(cmd *cobra.Command, dir string, plan *sweep.Plan) error {
 	}
 	fmt.Fprintf(w, "\nresults in %s (.csv, .md, .png)\n", filepath.Join(dir, "results"))
 	return nil
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func joinInts(xs []int) string {
