@@ -185,15 +185,22 @@ func (p *progress) draw() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	line := fmt.Sprintf("sweep %s: %d/%d done", p.name, p.counts["done"]+p.counts["skipped"], p.total)
+	key := line // without the running count: plain lines change only as runs end
 	for _, s := range []string{"running", "pending", "skipped", "failed", "interrupted"} {
 		if p.counts[s] > 0 {
 			line += fmt.Sprintf(", %d %s", p.counts[s], s)
+			if s != "running" && s != "pending" {
+				key += fmt.Sprintf(", %d %s", p.counts[s], s)
+			}
 		}
 	}
-	if line == p.last {
+	if p.terminal {
+		key = line
+	}
+	if key == p.last {
 		return
 	}
-	p.last = line
+	p.last = key
 	elapsed := time.Since(p.start).Round(time.Second)
 	if p.terminal {
 		fmt.Fprintf(p.w, "\r\033[K%s (%s)", line, elapsed)

@@ -228,14 +228,9 @@ func writeMarkdown(w io.Writer, plan *Plan, rs []Result) error {
 		}
 	})
 	fmt.Fprintf(w, "\n## Over seeds\n\nMean and sample standard deviation of the best validation %s of each setting.\n\n", plan.Metric)
-	seen := map[string]bool{}
 	table(w, []string{"setting", "mean", "sd", "seeds"}, func(yield func([]string)) {
-		for _, r := range rs {
+		for _, r := range bySetting(rs, Metrics[plan.Metric]) {
 			s := setting(r.Run)
-			if seen[s] || r.Seeds == 0 {
-				continue
-			}
-			seen[s] = true
 			if s == "" {
 				s = "(base)"
 			}
@@ -243,6 +238,28 @@ func writeMarkdown(w io.Writer, plan *Plan, rs []Result) error {
 		}
 	})
 	return nil
+}
+
+// bySetting is one result per setting that has any, best mean first.
+func bySetting(rs []Result, lower bool) []Result {
+	var out []Result
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if s := setting(r.Run); !seen[s] && r.Seeds > 0 {
+			seen[s] = true
+			out = append(out, r)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Result) int {
+		if a.Mean == b.Mean {
+			return 0
+		}
+		if (a.Mean < b.Mean) == lower {
+			return -1
+		}
+		return 1
+	})
+	return out
 }
 
 func table(w io.Writer, h []string, rows func(yield func([]string))) {

@@ -46,7 +46,11 @@ func Status(ctx context.Context, dir string, plan *Plan, w io.Writer, slurm bool
 	for _, s := range []string{StateDone, "slurm:running", "slurm:pending", StateStarted, StateInterrupted, StateFailed, StatePending} {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+			delete(counts, s)
 		}
+	}
+	for s, n := range counts { // Slurm's other states: completing, suspended, ...
+		parts = append(parts, fmt.Sprintf("%d %s", n, s))
 	}
 	_, err := fmt.Fprintf(w, "%d runs: %s\n", len(plan.Runs), strings.Join(parts, ", "))
 	return err
