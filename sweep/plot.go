@@ -41,7 +41,7 @@ func writePlot(w io.Writer, plan *Plan, rs []Result) error {
 }
 
 // panel plots metric against key: on a number axis (logarithmic when the values are positive
-// and span two decades) when every value is a number, else one position per value.
+// and span a decade) when every value is a number, else one position per value.
 func panel(metric, key string, rs []Result) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "best validation " + metric + " by " + key
@@ -91,15 +91,22 @@ func panel(metric, key string, rs []Result) (*plot.Plot, error) {
 	s.GlyphStyle.Radius = vg.Points(3)
 	s.GlyphStyle.Shape = draw.CircleGlyph{}
 	p.Add(s, plotter.NewGrid())
+	// Leave a margin around the points, so that none sits on an axis.
 	switch {
 	case !numeric:
 		p.NominalX(values...)
-	case positive && hi/lo >= 100:
+		p.X.Min, p.X.Max = -0.5, float64(len(values))-0.5
+	case positive && hi/lo >= 10:
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	}
-	if numeric && lo == hi { // one value: give the axis some width
+		p.X.Min, p.X.Max = lo/1.3, hi*1.3
+	case lo == hi:
 		p.X.Min, p.X.Max = lo-1, hi+1
+	default:
+		p.X.Min, p.X.Max = lo-0.08*(hi-lo), hi+0.08*(hi-lo)
+	}
+	if span := p.Y.Max - p.Y.Min; span > 0 {
+		p.Y.Min, p.Y.Max = p.Y.Min-0.08*span, p.Y.Max+0.08*span
 	}
 	return p, nil
 }

@@ -77,8 +77,9 @@ func (s Slurm) Submit(ctx context.Context, dir string, plan *Plan) (string, []in
 
 var scriptTemplate = template.Must(template.New("sbatch").Parse(`#!/bin/bash
 # Written by gorgonet's sweep command: one array task per unfinished run of the sweep in
-# {{.Dir}}. Each task trains its run, resuming from its checkpoint when there is one; on
-# scancel or at the time limit Slurm sends SIGTERM and the run writes a checkpoint first.
+#   {{.Dir}}
+# Each task trains its run, resuming from its checkpoint when there is one; on scancel or at
+# the time limit Slurm sends SIGTERM and the run writes a checkpoint first.
 #SBATCH --job-name={{.Name}}
 #SBATCH --array={{.Array}}
 #SBATCH --cpus-per-task={{.CPUs}}
@@ -147,6 +148,28 @@ func Queued(ctx context.Context, dir string) (map[int]string, error) {
 		}
 	}
 	return states, nil
+}
+
+// Accounted maps runs of the sweep in dir to the state sacct gives their latest array task,
+// where the cluster keeps accounting; without it (sacct fails) the map is empty.
+func Accounted(ctx context.Context, dir string) map[int]string {
+	states := map[int]string{}
+	jobs := submittedJobs(dir)
+	if len(jobs) == 0 {
+		return states
+	}
+	out, err := exec.CommandContext(ctx, "sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", strings.Join(jobs, ",")).Output()
+	if err != nil {
+		return states
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		id, state, _ := strings.Cut(line, "|")
+		_, task, _ := strings.Cut(id, "_")
+		if i, err := strconv.Atoi(task); err == nil {
+			states[i], _, _ = strings.Cut(state, " ") // "CANCELLED by 0" is CANCELLED
+		}
+	}
+	return states // later jobs come later in sacct's output, so the latest task wins
 }
 
 // UsesSlurm reports whether the sweep in dir was submitted to Slurm and Slurm's commands are

@@ -16,7 +16,14 @@ func Status(ctx context.Context, dir string, plan *Plan, w io.Writer, slurm bool
 	if slurm {
 		var err error
 		if queued, err = Queued(ctx, dir); err != nil {
-			return err
+			fmt.Fprintf(w, "Slurm did not answer (%v); the states below are the run directories'\n", err)
+			queued = map[int]string{}
+		}
+		ended := Accounted(ctx, dir)
+		for i, st := range ended {
+			if _, ok := queued[i]; !ok && State(RunDir(dir, plan.Runs[i])) == StateStarted {
+				queued[i] = st // started and gone: sacct says how it ended (TIMEOUT, NODE_FAIL, ...)
+			}
 		}
 	}
 	results := map[int]Result{}
