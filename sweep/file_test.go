@@ -92,7 +92,7 @@ func TestExpand(t *testing.T) {
 		t.Errorf("keys %v, want %v", p.Keys, want)
 	}
 	r := p.Runs[5] // lr 0.0003, channels [8, 16], the second draw, seed 1
-	if !strings.HasPrefix(r.Name, "005-lr=0.0003-channels=_8,_16_-weight_decay=") || !strings.HasSuffix(r.Name, "-seed=2") {
+	if !strings.HasPrefix(r.Name, "005-lr=0.0003-channels=8,16-weight_decay=") || !strings.HasSuffix(r.Name, "-seed=2") {
 		t.Errorf("run 5 is %q", r.Name)
 	}
 	if want := []string{"data.limit=2000", "train.epochs=1", "train.optimizer.lr=0.0003", "model.cnn.channels=[8, 16]"}; !slices.Equal(r.Overrides[:4], want) {

@@ -79,7 +79,7 @@ func newRun(index int, set, params []Override, seed *uint64) Run {
 		r.Overrides = append(r.Overrides, o.Key+"="+o.Value)
 	}
 	for _, o := range params {
-		name = append(name, shortKey(o.Key)+"="+o.Value)
+		name = append(name, shortKey(o.Key)+"="+listBrackets.Replace(o.Value)) // [16, 32] is 16,32
 	}
 	if seed != nil {
 		r.Overrides = append(r.Overrides, fmt.Sprintf("seed=%d", *seed))
@@ -88,6 +88,8 @@ func newRun(index int, set, params []Override, seed *uint64) Run {
 	r.Name = unsafeName.ReplaceAllString(strings.Join(name, "-"), "_")
 	return r
 }
+
+var listBrackets = strings.NewReplacer("[", "", "]", "", " ", "")
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._=,+-]`)
 
