@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -45,6 +46,11 @@ func Procs(workers int) int { return max(1, runtime.NumCPU()/max(1, workers)) }
 // When ctx is cancelled (Ctrl-C), every running child gets SIGINT and writes its checkpoint;
 // no new run starts, and the error wraps context.Canceled.
 func (l Local) Run(ctx context.Context, dir string, plan *Plan) error {
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	workers := l.Workers
 	if workers <= 0 {
 		workers = DefaultWorkers()
@@ -101,6 +107,19 @@ feed:
 		return fmt.Errorf("%d of %d runs failed (the same command starts them again): %s", len(failures), len(plan.Runs), strings.Join(failures, "; "))
 	}
 	return nil
+}
+
+// lockDir keeps a second local sweep command out of dir while this one runs its runs.
+func lockDir(dir string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".sweep.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another sweep command is running the sweep in %s; wait for it, or stop it with Ctrl-C", dir)
+	}
+	return func() { f.Close() }, nil
 }
 
 // runChild runs one run in a child process with GOMAXPROCS procs. The child has a process

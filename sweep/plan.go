@@ -188,12 +188,14 @@ const planFile = "sweep.json"
 // same base and runs: a directory holds one sweep, so that running a command again resumes
 // it and never mixes two. (The metric may change: it only ranks.)
 func (p *Plan) Save(dir string) error {
-	old, err := LoadPlan(dir)
-	switch {
-	case err == nil && (old.Base != p.Base || !sameJSON(old.Runs, p.Runs)):
-		return fmt.Errorf("%s holds another sweep (the runs in its %s differ from this sweep file's); choose another --out, or delete the directory to start over", dir, planFile)
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return err
+	if _, err := os.Stat(filepath.Join(dir, planFile)); err == nil {
+		old, err := LoadPlan(dir)
+		if err != nil {
+			return err
+		}
+		if old.Base != p.Base || !sameJSON(old.Runs, p.Runs) {
+			return fmt.Errorf("%s holds another sweep (the runs in its %s differ from this sweep file's); choose another --out, or delete the directory to start over", dir, planFile)
+		}
 	}
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
@@ -216,7 +218,7 @@ func sameJSON(a, b any) bool {
 func LoadPlan(dir string) (*Plan, error) {
 	b, err := os.ReadFile(filepath.Join(dir, planFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s holds no sweep (no %s): %w", dir, planFile, err)
+		return nil, fmt.Errorf("%s holds no sweep (no %s)", dir, planFile)
 	}
 	if err != nil {
 		return nil, err
