@@ -30,6 +30,7 @@ type options struct {
 	slurmJobs sweep.Slurm
 
 	plan     *sweep.Plan
+	exe      string // this binary: each run is a child process of it
 	terminal bool
 }
 
@@ -106,10 +107,10 @@ func (o *options) complete(cmd *cobra.Command) error {
 		o.out = filepath.Join("runs", "sweep-"+o.plan.Name)
 	}
 	o.terminal = o.progress == "bar" || o.progress == "auto" && term.IsTerminal(2)
-	if o.slurmJobs.Executable, err = os.Executable(); err != nil {
+	if o.exe, err = os.Executable(); err != nil {
 		return err
 	}
-	o.slurmJobs.Args = []string{"run-one"}
+	o.slurmJobs.Executable, o.slurmJobs.Args = o.exe, []string{"run-one"}
 	return nil
 }
 
@@ -141,9 +142,9 @@ func (o *options) validate(cmd *cobra.Command) error {
 func (o *options) run(cmd *cobra.Command) error {
 	w := cmd.OutOrStdout()
 	if o.dryRun {
-		fmt.Fprintf(w, "sweep %s: %d runs of %s into %s, each with --set %s\n", o.plan.Name, len(o.plan.Runs), o.plan.Base, o.out, strings.Join(o.plan.Shared, " --set "))
+		fmt.Fprintf(w, "sweep %s: %d runs of %s into %s%s\n", o.plan.Name, len(o.plan.Runs), o.plan.Base, o.out, setFlags(", each with", o.plan.Shared))
 		for _, r := range o.plan.Runs {
-			fmt.Fprintf(w, "%s: --set %s\n", r.Name, strings.Join(r.Overrides[len(o.plan.Shared):], " --set "))
+			fmt.Fprintf(w, "%s:%s\n", r.Name, setFlags("", r.Overrides[len(o.plan.Shared):]))
 		}
 		return nil
 	}
@@ -154,7 +155,7 @@ func (o *options) run(cmd *cobra.Command) error {
 		return o.runSlurm(cmd)
 	}
 	local := sweep.Local{
-		Child:   sweep.Child{Path: o.slurmJobs.Executable, Args: []string{"run-one"}},
+		Child:   sweep.Child{Path: o.exe, Args: []string{"run-one"}},
 		Workers: o.workers, Progress: cmd.ErrOrStderr(), Terminal: o.terminal,
 	}
 	err := local.Run(cmd.Context(), o.out, o.plan)
@@ -205,6 +206,14 @@ func report(cmd *cobra.Command, dir string, plan *sweep.Plan) error {
 	}
 	fmt.Fprintf(w, "\nresults in %s (.csv, .md, .png)\n", filepath.Join(dir, "results"))
 	return nil
+}
+
+// setFlags writes overrides as the train flags that make them, after prefix.
+func setFlags(prefix string, overrides []string) string {
+	if len(overrides) == 0 {
+		return ""
+	}
+	return prefix + " --set " + strings.Join(overrides, " --set ")
 }
 
 func plural(n int, what string) string {
