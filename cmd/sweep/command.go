@@ -60,7 +60,7 @@ shows each run's state.`,
 
   # the same sweep on a Slurm cluster: 4 CPUs and 2 hours per run, 8 runs at a time
   go run ./cmd/sweep --file sweeps/mnist-lr.yaml --out runs/sweep-lr --slurm \
-      --slurm-cpus 4 --slurm-time 2:00:00 --slurm-partition gpu --slurm-parallel 8
+      --slurm-cpus 4 --slurm-time 2:00:00 --slurm-partition cpu --slurm-parallel 8
   go run ./cmd/sweep status runs/sweep-lr`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
