@@ -165,6 +165,13 @@ func TestLocalSweep(t *testing.T) {
 	if got := outcomes(readCSV(t, dir)); got != outcomes(records) {
 		t.Errorf("results changed on the second invocation:\n%s\nwant\n%s", got, outcomes(records))
 	}
+	var out, errOut bytes.Buffer
+	cmd := newCommand()
+	cmd.SetOut(&out)
+	if code := cli.Run(context.Background(), cmd, []string{"status", dir}, &errOut); code != 0 ||
+		!strings.Contains(out.String(), "003-lr=0.003-dropout=0.25  done") || !strings.HasSuffix(out.String(), "4 runs: 4 done\n") {
+		t.Errorf("sweep status: status %d, stderr %q, stdout:\n%s", code, errOut.String(), out.String())
+	}
 }
 
 // TestInterruptAndResume: Ctrl-C stops every run with a checkpoint and exits 130; the same
