@@ -159,7 +159,7 @@ func (o *options) run(cmd *cobra.Command) error {
 		Workers: o.workers, Progress: cmd.ErrOrStderr(), Terminal: o.terminal,
 	}
 	err := local.Run(cmd.Context(), o.out, o.plan)
-	if rerr := report(cmd, o.out, o.plan); err == nil {
+	if _, rerr := report(cmd, o.out, o.plan); err == nil {
 		err = rerr
 	}
 	return err
@@ -184,17 +184,21 @@ func (o *options) runSlurm(cmd *cobra.Command) error {
 	if err := sweep.Wait(cmd.Context(), o.out, o.plan, cmd.ErrOrStderr(), o.terminal, 2*time.Second); err != nil {
 		return err
 	}
-	return report(cmd, o.out, o.plan)
+	done, err := report(cmd, o.out, o.plan)
+	if err == nil && done < len(o.plan.Runs) {
+		err = fmt.Errorf("%d of %d runs did not finish (sweep status %s shows them, its slurm/*.out files have their errors); the same command submits them again",
+			len(o.plan.Runs)-done, len(o.plan.Runs), o.out)
+	}
+	return err
 }
 
-// report writes the results files and prints the best run.
-func report(cmd *cobra.Command, dir string, plan *sweep.Plan) error {
+// report writes the results files, prints the best run and returns how many runs are done.
+func report(cmd *cobra.Command, dir string, plan *sweep.Plan) (done int, err error) {
 	rs := sweep.Collect(dir, plan)
 	if err := sweep.WriteResults(dir, plan, rs); err != nil {
-		return err
+		return 0, err
 	}
 	w := cmd.OutOrStdout()
-	done := 0
 	for _, r := range rs {
 		if r.State == sweep.StateDone {
 			done++
@@ -205,7 +209,7 @@ func report(cmd *cobra.Command, dir string, plan *sweep.Plan) error {
 		fmt.Fprintf(w, "; best validation %s %.4f: %s", plan.Metric, rs[0].Best, rs[0].Run.Name)
 	}
 	fmt.Fprintf(w, "\nresults in %s (.csv, .md, .png)\n", filepath.Join(dir, "results"))
-	return nil
+	return done, nil
 }
 
 // setFlags writes overrides as the train flags that make them, after prefix.
