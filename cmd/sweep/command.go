@@ -5,16 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/gorgonet/gorgonet/cmd/internal/cli"
 	"github.com/gorgonet/gorgonet/sweep"
-	"github.com/gorgonet/gorgonet/train"
 )
 
 // options are the flags of sweep, turned into a plan and a backend by complete.
@@ -89,7 +85,7 @@ shows each run's state.`,
 	f.StringArrayVar(&o.slurmJobs.Extra, "slurm-arg", nil, "with --slurm: one more #SBATCH option, e.g. --slurm-arg=--account=proj (repeatable)")
 	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
 	_ = cmd.MarkFlagDirname("out")
-	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "bar", "lines"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions(cli.ProgressModes, cobra.ShellCompDirectiveNoFileComp))
 	cmd.AddCommand(newStatusCommand(), newRunOneCommand())
 	return cmd
 }
@@ -115,10 +111,8 @@ func (o *options) complete(cmd *cobra.Command) error {
 }
 
 func (o *options) validate(cmd *cobra.Command) error {
-	switch o.progress {
-	case "auto", "bar", "lines":
-	default:
-		return fmt.Errorf("--progress %q: want auto, bar or lines", o.progress)
+	if err := cli.CheckProgress(o.progress); err != nil {
+		return err
 	}
 	if o.workers < 0 {
 		return fmt.Errorf("--workers must be >= 0, got %d", o.workers)
@@ -137,144 +131,4 @@ func (o *options) validate(cmd *cobra.Command) error {
 	// Every run's config is validated here, so a combination out of range stops the sweep
 	// before the first run starts.
 	return o.plan.Check()
-}
-
-func (o *options) run(cmd *cobra.Command) error {
-	w := cmd.OutOrStdout()
-	if o.dryRun {
-		fmt.Fprintf(w, "sweep %s: %d runs of %s into %s%s\n", o.plan.Name, len(o.plan.Runs), o.plan.Base, o.out, setFlags(", each with", o.plan.Shared))
-		for _, r := range o.plan.Runs {
-			fmt.Fprintf(w, "%s:%s\n", r.Name, setFlags("", r.Overrides[len(o.plan.Shared):]))
-		}
-		return nil
-	}
-	if err := o.plan.Save(o.out); err != nil {
-		return err
-	}
-	if o.slurm {
-		return o.runSlurm(cmd)
-	}
-	local := sweep.Local{
-		Child:   sweep.Child{Path: o.exe, Args: []string{"run-one"}},
-		Workers: o.workers, Progress: cmd.ErrOrStderr(), Terminal: o.terminal,
-	}
-	err := local.Run(cmd.Context(), o.out, o.plan)
-	if _, rerr := report(cmd, o.out, o.plan); err == nil {
-		err = rerr
-	}
-	return err
-}
-
-func (o *options) runSlurm(cmd *cobra.Command) error {
-	w := cmd.OutOrStdout()
-	job, runs, err := o.slurmJobs.Submit(cmd.Context(), o.out, o.plan)
-	if err != nil {
-		return err
-	}
-	if job == "" {
-		fmt.Fprintf(w, "no run to submit: every run of %s is finished, queued or running\n", o.out)
-	} else {
-		fmt.Fprintf(w, "submitted Slurm job %s: %s (%s); script %s\n", job, plural(len(runs), "run"), joinInts(runs),
-			filepath.Join(o.out, "slurm", "sweep.sbatch"))
-	}
-	if !o.wait {
-		fmt.Fprintf(w, "follow it with: go run ./cmd/sweep status %s\n", o.out)
-		return nil
-	}
-	if err := sweep.Wait(cmd.Context(), o.out, o.plan, cmd.ErrOrStderr(), o.terminal, 2*time.Second); err != nil {
-		return err
-	}
-	done, err := report(cmd, o.out, o.plan)
-	if err == nil && done < len(o.plan.Runs) {
-		err = fmt.Errorf("%d of %d runs did not finish (sweep status %s shows them, its slurm/*.out files have their errors); the same command submits them again",
-			len(o.plan.Runs)-done, len(o.plan.Runs), o.out)
-	}
-	return err
-}
-
-// report writes the results files, prints the best run and returns how many runs are done.
-func report(cmd *cobra.Command, dir string, plan *sweep.Plan) (done int, err error) {
-	rs := sweep.Collect(dir, plan)
-	if err := sweep.WriteResults(dir, plan, rs); err != nil {
-		return 0, err
-	}
-	w := cmd.OutOrStdout()
-	for _, r := range rs {
-		if r.State == sweep.StateDone {
-			done++
-		}
-	}
-	fmt.Fprintf(w, "%d of %d runs finished", done, len(rs))
-	if len(rs) > 0 && rs[0].BestEpoch > 0 {
-		fmt.Fprintf(w, "; best validation %s %.4f: %s", plan.Metric, rs[0].Best, rs[0].Run.Name)
-	}
-	fmt.Fprintf(w, "\nresults in %s (.csv, .md, .png)\n", filepath.Join(dir, "results"))
-	return done, nil
-}
-
-// setFlags writes overrides as the train flags that make them, after prefix.
-func setFlags(prefix string, overrides []string) string {
-	if len(overrides) == 0 {
-		return ""
-	}
-	return prefix + " --set " + strings.Join(overrides, " --set ")
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
-
-func joinInts(xs []int) string {
-	s := make([]string, len(xs))
-	for i, x := range xs {
-		s[i] = strconv.Itoa(x)
-	}
-	return strings.Join(s, ",")
-}
-
-func newStatusCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "status DIR",
-		Short: "Show the state of each run of a sweep, and rewrite its results",
-		Long: `Show each run of the sweep in DIR: its state (Slurm's while a job of the sweep holds
-it, else what its run directory says: pending, started, interrupted, failed or done), how
-many times it started, its steps and its best validation metric. It also rewrites
-DIR/results.csv, .md and .png from what the runs have written so far.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			plan, err := sweep.LoadPlan(args[0])
-			if err != nil {
-				return err
-			}
-			if err := sweep.Status(cmd.Context(), args[0], plan, cmd.OutOrStdout(), sweep.UsesSlurm(args[0])); err != nil {
-				return err
-			}
-			return sweep.WriteResults(args[0], plan, sweep.Collect(args[0], plan))
-		},
-	}
-}
-
-// newRunOneCommand is what each local worker and each Slurm array task runs: one run of a
-// sweep, in its own process.
-func newRunOneCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:    "run-one DIR INDEX",
-		Short:  "Train one run of a sweep (what the workers and Slurm tasks call)",
-		Hidden: true,
-		Args:   cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			index, err := strconv.Atoi(args[1])
-			if err != nil {
-				return fmt.Errorf("run index %q is not a number", args[1])
-			}
-			err = sweep.RunOne(cmd.Context(), args[0], index, cmd.OutOrStdout())
-			if errors.Is(err, train.ErrInterrupted) {
-				return cli.Interrupted{Err: err}
-			}
-			return err
-		},
-	}
 }

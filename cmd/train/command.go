@@ -88,7 +88,7 @@ Shell completion: train completion bash|zsh|fish|powershell`,
 	f.BoolVar(&o.print, "print-config", false, "print the resolved config, every key with its value or default, and exit")
 	_ = cmd.RegisterFlagCompletionFunc("config", cli.CompleteConfigs)
 	_ = cmd.RegisterFlagCompletionFunc("set", cli.CompleteSet)
-	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "bar", "lines"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions(cli.ProgressModes, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagDirname("out")
 	_ = cmd.MarkFlagDirname("resume")
 	return cmd
@@ -132,10 +132,8 @@ func (o *options) complete(cmd *cobra.Command) error {
 }
 
 func (o *options) validate() error {
-	switch o.progress {
-	case "auto", "bar", "lines":
-	default:
-		return fmt.Errorf("--progress %q: want auto, bar or lines", o.progress)
+	if err := cli.CheckProgress(o.progress); err != nil {
+		return err
 	}
 	if o.maxSteps < 0 {
 		return fmt.Errorf("--max-steps must be >= 0, got %d", o.maxSteps)

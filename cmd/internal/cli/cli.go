@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -114,3 +115,14 @@ func ResolveCheckpoint(arg string) (string, error) {
 
 // ConfigNames lists the embedded configs for help texts.
 func ConfigNames() []string { return configs.Names() }
+
+// ProgressModes are the values of the --progress flag of train and sweep.
+var ProgressModes = []string{"auto", "bar", "lines"}
+
+// CheckProgress refuses a --progress value other than auto, bar or lines.
+func CheckProgress(mode string) error {
+	if !slices.Contains(ProgressModes, mode) {
+		return fmt.Errorf("--progress %q: want auto, bar or lines", mode)
+	}
+	return nil
+}
