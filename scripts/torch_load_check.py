@@ -18,6 +18,7 @@ What it checks
                             rows (28 steps of 28 pixels for MNIST), fc on the last step
        lstm,        text    embedding -> nn.LSTM over pack_padded_sequence -> fc(h_n[-1])
        lstm,        chars   the character LM: embedding -> nn.LSTM -> fc at every step
+       gru,         any     as lstm, with nn.GRU in place of nn.LSTM (parameters gru.*)
        transformer, pairs   Seq2SeqTransformer of pytorch_reference.py with source and target
                             vocabularies of their own (data vocab / target_vocab), sinusoid
                             tables for data max_len and target_len, nn.Transformer with a
@@ -86,7 +87,7 @@ import unicodedata
 
 PROG = "torch_load_check"
 DROPPED_PREFIXES = ("optimizer/", "state/")  # optimizer buffers, carried LSTM states
-FORMAT = "gorgonet/1"
+FORMATS = ("gorgonet/1", "gorgonet/2")  # 2: the config holds only its model kind's block
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EMBEDDED_MNIST = os.path.join(REPO, "datasets", "mnist")
 EMBEDDED_OPTICKS = os.path.join(REPO, "datasets", "opticks", "Isaac.Newton-Opticks.txt")
@@ -97,6 +98,7 @@ PAD, UNK, BOS, EOS = 0, 1, 2, 3  # datasets.PadID, UnkID, BosID, EosID
 DEFAULTS = {
     "cnn": {"channels": [32, 64], "kernel": 3, "hidden": [128]},
     "lstm": {"embedding": 64, "hidden": 128, "layers": 1},
+    "gru": {"embedding": 64, "hidden": 128, "layers": 1},
     "transformer": {"dim": 64, "heads": 4, "ff": 256, "encoder_layers": 2, "decoder_layers": 2,
                     "activation": "relu", "norm_first": False},
 }
@@ -293,8 +295,8 @@ def model_config(config, kind):
         if kind == "cnn":
             return {"channels": [int(c) for c in section["channels"]], "kernel": int(section["kernel"]),
                     "hidden": [int(h) for h in section["hidden"]]}
-        if kind == "lstm":
-            return {k: int(v) for k, v in section.items()}
+        if kind in RNNS:
+            return dict({k: int(v) for k, v in section.items()}, kind=kind)
         out = {k: int(section[k]) for k in ("dim", "heads", "ff", "encoder_layers", "decoder_layers")}
         out["activation"] = str(section["activation"] or "relu")
         out["norm_first"] = bool(section["norm_first"])
@@ -329,48 +331,69 @@ class CNN(nn.Module):
         return getattr(self, f"fc{self.n_fc}")(x)
 
 
-class LSTMClassifier(nn.Module):
-    """pytorch_reference.LSTMClassifier with any number of layers; images (B, C, H, W) are read
-    as H steps of C*W values, the NCHW buffer reshaped as the Go side feeds it."""
+# The recurrent cells by model.kind; a model's recurrent module is named after its kind, as
+# the Go side names the parameters (lstm.weight_ih_l0, gru.weight_ih_l0).
+RNNS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
-    def __init__(self, inp=28, hidden=128, layers=1, classes=10):
+
+class Recurrent(nn.Module):
+    """The recurrent module of kind `kind` (nn.LSTM or nn.GRU), batch first, as self.<kind>."""
+
+    def add_rnn(self, kind, inp, hidden, layers):
+        self.kind = kind
+        setattr(self, kind, RNNS[kind](inp, hidden, num_layers=layers, batch_first=True))
+
+    def rnn(self, x):
+        """Outputs and the top layer's final h."""
+        out, h = getattr(self, self.kind)(x)
+        if self.kind == "lstm":
+            h = h[0]
+        return out, h[-1]
+
+
+class LSTMClassifier(Recurrent):
+    """pytorch_reference.LSTMClassifier with any number of layers and either cell; images
+    (B, C, H, W) are read as H steps of C*W values, the NCHW buffer reshaped as the Go side
+    feeds it."""
+
+    def __init__(self, inp=28, hidden=128, layers=1, classes=10, kind="lstm"):
         super().__init__()
-        self.lstm = nn.LSTM(inp, hidden, num_layers=layers, batch_first=True)
+        self.add_rnn(kind, inp, hidden, layers)
         self.fc = nn.Linear(hidden, classes)
 
     def forward(self, x):
-        out, _ = self.lstm(x.reshape(x.shape[0], x.shape[2], -1))
+        out, _ = self.rnn(x.reshape(x.shape[0], x.shape[2], -1))
         return self.fc(out[:, -1])
 
 
-class TextLSTM(nn.Module):
-    """models.LSTMSpec over token ids: the state after each sequence's last real token."""
+class TextLSTM(Recurrent):
+    """models.RecurrentSpec over token ids: the state after each sequence's last real token."""
 
-    def __init__(self, vocab, emb, hidden, layers, classes):
+    def __init__(self, vocab, emb, hidden, layers, classes, kind="lstm"):
         super().__init__()
         self.embedding = nn.Embedding(vocab, emb)
-        self.lstm = nn.LSTM(emb, hidden, num_layers=layers, batch_first=True)
+        self.add_rnn(kind, emb, hidden, layers)
         self.fc = nn.Linear(hidden, classes)
 
     def forward(self, ids, mask):
         lengths = mask.sum(1).long()
         packed = nn.utils.rnn.pack_padded_sequence(self.embedding(ids), lengths, batch_first=True,
                                                    enforce_sorted=False)
-        _, (h, _) = self.lstm(packed)
-        return self.fc(h[-1])
+        _, h = self.rnn(packed)
+        return self.fc(h)
 
 
-class CharLM(nn.Module):
+class CharLM(Recurrent):
     """models.BuildLanguageModel: logits (B, T, V) at every step."""
 
-    def __init__(self, vocab, emb, hidden, layers):
+    def __init__(self, vocab, emb, hidden, layers, kind="lstm"):
         super().__init__()
         self.embedding = nn.Embedding(vocab, emb)
-        self.lstm = nn.LSTM(emb, hidden, num_layers=layers, batch_first=True)
+        self.add_rnn(kind, emb, hidden, layers)
         self.fc = nn.Linear(hidden, vocab)
 
     def forward(self, ids):
-        out, _ = self.lstm(self.embedding(ids))
+        out, _ = self.rnn(self.embedding(ids))
         return self.fc(out)
 
 
@@ -614,21 +637,21 @@ def build_cnn(c, info, path):
 def build_image_lstm(c, info, path):
     ch, h, w = [int(d) for d in info["input"]]
     classes = len(classes_of(info, path))
-    m = LSTMClassifier(ch * w, c["hidden"], c["layers"], classes)
-    return m, f"LSTMClassifier: {h} steps of {ch * w} values, hidden {c['hidden']}, layers {c['layers']}, classes {classes}"
+    m = LSTMClassifier(ch * w, c["hidden"], c["layers"], classes, c["kind"])
+    return m, f"{c['kind']} classifier: {h} steps of {ch * w} values, hidden {c['hidden']}, layers {c['layers']}, classes {classes}"
 
 
 def build_text_lstm(c, info, path):
     vocab, classes = len(vocab_tokens(info, "vocab", path)), len(classes_of(info, path))
-    m = TextLSTM(vocab, c["embedding"], c["hidden"], c["layers"], classes)
-    return m, (f"text LSTM: vocabulary {vocab}, embedding {c['embedding']}, hidden {c['hidden']}, "
+    m = TextLSTM(vocab, c["embedding"], c["hidden"], c["layers"], classes, c["kind"])
+    return m, (f"text {c['kind']}: vocabulary {vocab}, embedding {c['embedding']}, hidden {c['hidden']}, "
                f"layers {c['layers']}, classes {classes}, max_len {info_int(info, 'max_len', path)}")
 
 
 def build_char_lm(c, info, path):
     vocab = len(vocab_tokens(info, "vocab", path))
-    m = CharLM(vocab, c["embedding"], c["hidden"], c["layers"])
-    return m, f"character LM: vocabulary {vocab}, embedding {c['embedding']}, hidden {c['hidden']}, layers {c['layers']}"
+    m = CharLM(vocab, c["embedding"], c["hidden"], c["layers"], c["kind"])
+    return m, f"character {c['kind']} LM: vocabulary {vocab}, embedding {c['embedding']}, hidden {c['hidden']}, layers {c['layers']}"
 
 
 def transformer_desc(c):
@@ -811,6 +834,9 @@ FAMILIES = {
     ("lstm", "images"): Family("lstm-images", "lstm", build_image_lstm, check_images),
     ("lstm", "text"): Family("lstm-text", "lstm", build_text_lstm, check_text),
     ("lstm", "chars"): Family("lstm-chars", "lstm", build_char_lm, check_chars),
+    ("gru", "images"): Family("gru-images", "gru", build_image_lstm, check_images),
+    ("gru", "text"): Family("gru-text", "gru", build_text_lstm, check_text),
+    ("gru", "chars"): Family("gru-chars", "gru", build_char_lm, check_chars),
     ("transformer", "pairs"): Family("transformer-pairs", "transformer", build_seq2seq, check_pairs),
     ("transformer", "text"): Family("transformer-text", "transformer", build_text_transformer, check_text),
 }
@@ -839,8 +865,8 @@ def family_of(metadata, config, info, path):
 def run(args):
     path = resolve(args.checkpoint)
     tensors, metadata, reader = load_checkpoint(path, args.reader)
-    if metadata.get("format") != FORMAT:
-        raise CheckError(f"{path}: metadata format is {metadata.get('format')!r}, want {FORMAT!r}")
+    if metadata.get("format") not in FORMATS:
+        raise CheckError(f"{path}: metadata format is {metadata.get('format')!r}, want one of {FORMATS}")
     try:
         config = parse_yaml(metadata["config"])
         info = json.loads(metadata["data"])
