@@ -99,7 +99,7 @@ func parseCMUdictLine(line string) (p Pair, ok bool, err error) {
 	if len(fields) == 1 {
 		return Pair{}, false, fmt.Errorf("word %q has no phonemes", fields[0])
 	}
-	word := strings.ToLower(trimAlternative(fields[0]))
+	word := strings.ToLower(trimAlternative(fields[0])) // Spelling's lower-casing, for the checks below
 	first, _ := utf8.DecodeRuneInString(word)
 	if !(unicode.IsLetter(first) || unicode.IsDigit(first) || first == '\'') || !utf8.ValidString(word) || strings.ContainsRune(word, utf8.RuneError) {
 		return Pair{}, false, nil // "{brace", "!exclamation-point" name a punctuation mark; "d\uFFFDj\uFFFD" lost its letters
@@ -111,7 +111,17 @@ func parseCMUdictLine(line string) (p Pair, ok bool, err error) {
 			return Pair{}, false, fmt.Errorf("word %q: unknown phoneme %q", fields[0], ph)
 		}
 	}
-	return Pair{Key: word, Source: strings.Split(word, ""), Target: target}, true, nil
+	return Pair{Key: word, Source: Spelling(word), Target: target}, true, nil
+}
+
+// Spelling is a word as CMUdict's sources are written, and as a pronunciation model reads a
+// user's word: its lower-case characters, spaces at either end trimmed.
+func Spelling(word string) []string {
+	var out []string
+	for _, r := range strings.ToLower(strings.TrimSpace(word)) {
+		out = append(out, string(r))
+	}
+	return out
 }
 
 // trimAlternative turns "WORD(2)" into "WORD"; other words are returned as they are.

@@ -63,11 +63,7 @@ func (t *Translator) Close() error { return t.tr.Close() }
 func SourceTokens(info snapshot.DataInfo, input string) []string {
 	switch info.Tokens {
 	case "phonemes":
-		var toks []string
-		for _, r := range strings.ToLower(strings.TrimSpace(input)) {
-			toks = append(toks, string(r))
-		}
-		return toks
+		return datasets.Spelling(input)
 	case "chars":
 		return datasets.Chars(datasets.Tokenize(input))
 	default:
