@@ -108,7 +108,7 @@ func TestRestoreRefusesAnotherModel(t *testing.T) {
 func TestModelSpecErrors(t *testing.T) {
 	m := config.Default().Model
 	m.Kind = "rnn"
-	if _, err := ModelSpec(m, mnistInfo); err == nil || !strings.Contains(err.Error(), `model.kind: unknown model "rnn" (known: cnn, lstm, transformer)`) {
+	if _, err := ModelSpec(m, mnistInfo); err == nil || !strings.Contains(err.Error(), `model.kind: unknown model "rnn" (known: cnn, gru, lstm, transformer)`) {
 		t.Errorf("unknown kind: %v", err)
 	}
 	m = config.Default().Model
