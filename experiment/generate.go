@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"github.com/gorgonet/gorgonet/snapshot"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/gorgonet/gorgonet/datasets"
 	"github.com/gorgonet/gorgonet/models"
+	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // Generator continues text with a trained character language model, one character per run

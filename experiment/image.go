@@ -84,7 +84,12 @@ func (t *imageTask) Batches(epoch int) [][]int {
 }
 
 func (t *imageTask) NewGraph(_ int, shared []*graphs.Param, seed uint64) (*models.Graph, error) {
-	net, err := models.BuildClassifier(t.spec, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed, Shared: shared})
+	return classifierGraph(t.spec, t.cfg.Train.BatchSize, shared, seed)
+}
+
+// classifierGraph is the training graph of a classifier task (images, text): one shape.
+func classifierGraph(spec models.Spec, batch int, shared []*graphs.Param, seed uint64) (*models.Graph, error) {
+	net, err := models.BuildClassifier(spec, models.BuildOptions{Batch: batch, Training: true, Seed: seed, Shared: shared})
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,7 @@ type pairTask struct {
 	tc               models.TransformerConfig
 	train, val, test []EncodedPair
 
+	lens    []int               // the length groups' source lengths (bucketLens)
 	batches map[int]*pairFiller // training batches by shape, written by Batch
 }
 
@@ -73,7 +74,7 @@ func loadPairTask(load pairLoader, cfg config.Experiment, saved *snapshot.DataIn
 		info.Vocab = datasets.BuildVocab(src, cfg.Data.MinCount, cfg.Data.VocabSize)
 		info.TargetVocab = datasets.BuildVocab(tgt, cfg.Data.MinCount, cfg.Data.VocabSize)
 	}
-	t := &pairTask{cfg: cfg, info: info}
+	t := &pairTask{cfg: cfg, info: info, lens: bucketLens(info.MaxLen)}
 	t.tc = kind.Seq2Seq(cfg.Model, info)
 	if err := t.tc.Validate(); err != nil {
 		return nil, fmt.Errorf("model.%v", err)
@@ -143,9 +144,9 @@ func (t *pairTask) Sizes() (train, val int) { return len(t.train), len(t.val) }
 // max_len, and a graph as long as the longest pair would spend most of its work on padding.
 // Pairs go to the shortest of three graphs (40%, 60% and 100% of max_len) that fits them.
 
-// bucketLens are the source lengths of the training graphs, ascending, the last max_len.
-func (t *pairTask) bucketLens() []int {
-	m := t.info.MaxLen
+// bucketLens are the source lengths of the training graphs for max_len m, ascending, the
+// last m.
+func bucketLens(m int) []int {
 	var lens []int
 	for _, l := range []int{(2*m + 4) / 5, (3*m + 4) / 5, m} {
 		if l > 0 && (len(lens) == 0 || l > lens[len(lens)-1]) {
@@ -168,7 +169,7 @@ func bucket(lens []int, p EncodedPair) int {
 // Batches shuffles the pairs, cuts each length group into batches and shuffles the batches,
 // all fixed by the seed and the epoch.
 func (t *pairTask) Batches(epoch int) [][]int {
-	lens := t.bucketLens()
+	lens := t.lens
 	groups := make([][]int, len(lens))
 	for _, i := range datasets.EpochOrder(len(t.train), t.cfg.Seed, epoch) {
 		k := bucket(lens, t.train[i])
@@ -205,7 +206,7 @@ func (t *pairTask) shapeConfig(shape int) models.TransformerConfig {
 // Batch writes pairs idx into the batch of their length group: the group of their longest
 // pair, the longest group being the full graph (shape 0).
 func (t *pairTask) Batch(idx []int) models.Batch {
-	lens := t.bucketLens()
+	lens := t.lens
 	k := 0
 	for _, i := range idx {
 		k = max(k, bucket(lens, t.train[i]))

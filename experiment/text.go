@@ -106,11 +106,7 @@ func (t *textTask) split(name string) ([]Sentence, error) {
 }
 
 func (t *textTask) NewGraph(_ int, shared []*graphs.Param, seed uint64) (*models.Graph, error) {
-	net, err := models.BuildClassifier(t.spec, models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed, Shared: shared})
-	if err != nil {
-		return nil, err
-	}
-	return net.Graph, nil
+	return classifierGraph(t.spec, t.cfg.Train.BatchSize, shared, seed)
 }
 
 // Batch writes sentences idx as (B, T) ids and mask with their one-hot targets.

@@ -16,10 +16,11 @@ type Graph struct {
 	Loss  *G.Node // nil in evaluation graphs
 }
 
-// Batch is a batch of examples written as a model's inputs, the one form in which data
-// reaches a graph (training, evaluation and predict): a buffer per input name, as long as
-// that input (padding rows past the batch's examples are the writer's business), and the
-// shape of the graph it fits.
+// Batch is a batch of examples written as a model's inputs, the form in which training,
+// evaluation, classification and generation feed a graph (the beam decoder's encoder,
+// decode.go, writes its own inputs): a buffer per input name, as long as that input (padding
+// rows past the batch's examples are the writer's business), and the shape of the graph it
+// fits.
 type Batch struct {
 	// Shape picks the graph among those of one model: 0 is the model's full graph; a task
 	// with length groups gives the sequence length of a shorter one.
