@@ -50,7 +50,7 @@ type run struct {
 	eval     experiment.Evaluator
 	prog     snapshot.Progress
 	ckptDir  string
-	metrics  *metricsLog
+	record   recorders
 	progress *progress
 }
 
@@ -100,8 +100,8 @@ func setup(o Options) (*run, error) {
 	if err := writeConfig(o.OutDir, r.cfg); err != nil {
 		return nil, err
 	}
-	// A new run over a directory without checkpoints starts metrics.jsonl afresh.
-	if r.metrics, err = openMetrics(filepath.Join(o.OutDir, "metrics.jsonl"), o.Resume == nil); err != nil {
+	// A new run over a directory without checkpoints starts its records afresh.
+	if r.record, err = openRecorders(o.OutDir, o.Resume == nil); err != nil {
 		return nil, err
 	}
 	r.progress = newProgress(o.Log, o.Terminal, r.cfg.Train.LogEvery)
@@ -146,8 +146,8 @@ func (r *run) restore(l *snapshot.Loaded) error {
 func (r *run) close() {
 	r.stepper.Close()
 	r.eval.Close()
-	if r.metrics != nil {
-		r.metrics.Close()
+	if r.record != nil {
+		r.record.Close()
 	}
 }
 
@@ -187,7 +187,7 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			r.prog.Step++
 			r.prog.Batch++
 			if r.progress.step(r.prog.Batch, batch.Examples, sr) {
-				r.metrics.write(trainRecord(r.prog, sr, r.progress.rate()))
+				r.record.Step(stepRecord(r.prog, sr, r.progress.rate()))
 			}
 			if t.CheckpointEvery > 0 && r.prog.Step%t.CheckpointEvery == 0 {
 				if err := r.saveStep(); err != nil {
@@ -237,7 +237,7 @@ func (r *run) endEpoch(ctx context.Context, res *Result) (stop bool, err error) 
 		} else {
 			next.BadEpochs++
 		}
-		r.metrics.write(evalRecord(epoch, r.prog.Step, m))
+		r.record.Epoch(EpochRecord{Time: now(), Epoch: epoch, Step: r.prog.Step, Metrics: m})
 		fmt.Fprintf(r.o.Log, "epoch %d/%d: val loss %.4f, accuracy %.2f%%%s\n", epoch, r.cfg.Train.Epochs, m.Loss, 100*m.Accuracy, mark(improved))
 	} else {
 		next.BestEpoch = epoch

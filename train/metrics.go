@@ -3,9 +3,10 @@ package train
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/gorgonet/gorgonet/experiment"
-	"github.com/gorgonet/gorgonet/snapshot"
 )
 
 // metricsLog appends one JSON object per line to the run's metrics.jsonl.
@@ -14,13 +15,13 @@ type metricsLog struct {
 	enc *json.Encoder
 }
 
-// openMetrics opens the log at path for appending, emptied first when fresh.
-func openMetrics(path string, fresh bool) (*metricsLog, error) {
+// openMetrics opens dir's metrics.jsonl for appending, emptied first when fresh.
+func openMetrics(dir string, fresh bool) (Recorder, error) {
 	flags := os.O_CREATE | os.O_APPEND | os.O_WRONLY
 	if fresh {
 		flags |= os.O_TRUNC
 	}
-	f, err := os.OpenFile(path, flags, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, "metrics.jsonl"), flags, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +31,20 @@ func openMetrics(path string, fresh bool) (*metricsLog, error) {
 // write logs v; a failed metrics line is not worth stopping training for.
 func (m *metricsLog) write(v any) { _ = m.enc.Encode(v) }
 
+func (m *metricsLog) Step(s StepRecord) {
+	m.write(trainLine{Time: stamp(s.Time), Split: "train", Epoch: s.Epoch, Step: s.Step,
+		Loss: s.Loss, LR: s.LR, GradNorm: s.GradNorm, StepsPS: s.StepsPerSec})
+}
+
+func (m *metricsLog) Epoch(e EpochRecord) {
+	metrics := e.Metrics
+	metrics.Confusion = nil
+	m.write(evalLine{Time: stamp(e.Time), Metrics: metrics, Epoch: e.Epoch, Step: e.Step})
+}
+
 func (m *metricsLog) Close() error { return m.f.Close() }
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 type trainLine struct {
 	Time     string  `json:"time"`
@@ -43,19 +57,9 @@ type trainLine struct {
 	StepsPS  float64 `json:"steps_per_s"`
 }
 
-func trainRecord(p snapshot.Progress, r StepResult, stepsPerSec float64) trainLine {
-	return trainLine{Time: now().UTC().Format("2006-01-02T15:04:05.000Z"), Split: "train", Epoch: p.Epoch + 1,
-		Step: p.Step, Loss: r.Loss, LR: r.LR, GradNorm: r.GradNorm, StepsPS: stepsPerSec}
-}
-
 type evalLine struct {
 	Time string `json:"time"`
 	experiment.Metrics
 	Epoch int `json:"epoch"`
 	Step  int `json:"step"`
-}
-
-func evalRecord(epoch, step int, m experiment.Metrics) evalLine {
-	m.Confusion = nil
-	return evalLine{Time: now().UTC().Format("2006-01-02T15:04:05.000Z"), Metrics: m, Epoch: epoch, Step: step}
 }
