@@ -12,14 +12,18 @@ func rawFile(header string, data []byte) []byte {
 	return append(append(b, header...), data...)
 }
 
-func TestDecodeCorrupt(t *testing.T) {
-	const name = "runs/x/last.safetensors"
+// corruptFile is a file Decode must refuse, with the text its error must contain.
+type corruptFile struct {
+	name string
+	b    []byte
+	want string
+}
+
+// corruptFiles are the damaged and hostile files of TestDecodeCorrupt; the interoperability
+// test checks that the reference Go reader refuses them too.
+func corruptFiles() []corruptFile {
 	oneF32 := `{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`
-	for _, test := range []struct {
-		name string
-		b    []byte
-		want string
-	}{
+	return []corruptFile{
 		{"empty file", nil, "truncated: file is 0 bytes"},
 		{"truncated header length", []byte{8, 0, 0}, "truncated: file is 3 bytes"},
 		{"header length beyond file", binary.LittleEndian.AppendUint64(nil, 100), "truncated: header says 100 bytes of JSON header, file has 0"},
@@ -49,7 +53,12 @@ func TestDecodeCorrupt(t *testing.T) {
 		{"metadata not an object", rawFile(`{"__metadata__":"pt"}`, nil), `__metadata__ is "pt", want an object of strings`},
 		{"metadata value not a string", rawFile(`{"__metadata__":{"step":7}}`, nil), `__metadata__ value of "step" is 7, want a string`},
 		{"metadata value null", rawFile(`{"__metadata__":{"step":null}}`, nil), `__metadata__ value of "step" is null`},
-	} {
+	}
+}
+
+func TestDecodeCorrupt(t *testing.T) {
+	const name = "runs/x/last.safetensors"
+	for _, test := range corruptFiles() {
 		_, err := Decode(name, test.b)
 		if err == nil {
 			t.Errorf("%s: Decode succeeded, want an error containing %q", test.name, test.want)
