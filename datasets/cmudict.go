@@ -22,9 +22,11 @@ var cmudictGz []byte
 
 // Pair is one sequence-to-sequence example. Key groups alternatives (the word of CMUdict, the
 // German phrase of the dictionary) so that alternatives never straddle splits and evaluation can
-// accept any of them.
+// accept any of them. Group, when set, is a coarser unit that splits keep whole: the chapter of
+// a verse, so that a test verse's neighbours are not in training.
 type Pair struct {
 	Key            string
+	Group          string
 	Source, Target []string
 }
 

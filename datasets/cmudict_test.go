@@ -64,13 +64,13 @@ func TestLoadCMUdict(t *testing.T) {
 
 func TestLoadCMUdictFile(t *testing.T) {
 	want := []Pair{
-		{"a", []string{"a"}, []string{"AH"}},
-		{"a", []string{"a"}, []string{"EY"}},
-		{"abstract", strings.Split("abstract", ""), []string{"AE", "B", "S", "T", "R", "AE", "K", "T"}},
-		{"don't", strings.Split("don't", ""), []string{"D", "OW", "N", "T"}},
-		{"read", strings.Split("read", ""), []string{"R", "IY", "D"}},
-		{"read", strings.Split("read", ""), []string{"R", "EH", "D"}},
-		{"los_angeles", strings.Split("los_angeles", ""), []string{"L", "AO", "S", "AE", "N", "JH", "AH", "L", "AH", "S"}},
+		{Key: "a", Source: []string{"a"}, Target: []string{"AH"}},
+		{Key: "a", Source: []string{"a"}, Target: []string{"EY"}},
+		{Key: "abstract", Source: strings.Split("abstract", ""), Target: []string{"AE", "B", "S", "T", "R", "AE", "K", "T"}},
+		{Key: "don't", Source: strings.Split("don't", ""), Target: []string{"D", "OW", "N", "T"}},
+		{Key: "read", Source: strings.Split("read", ""), Target: []string{"R", "IY", "D"}},
+		{Key: "read", Source: strings.Split("read", ""), Target: []string{"R", "EH", "D"}},
+		{Key: "los_angeles", Source: strings.Split("los_angeles", ""), Target: []string{"L", "AO", "S", "AE", "N", "JH", "AH", "L", "AH", "S"}},
 	}
 	raw := filepath.Join("testdata", "cmudict-tiny.txt")
 	got, err := LoadCMUdict(raw)

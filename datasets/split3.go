@@ -31,17 +31,21 @@ func checkFractions(fn string, valFrac, testFrac float64) {
 	}
 }
 
-// SplitByKey splits pairs into training, validation and test sets by Key, so that the
-// alternatives of one key (a word's pronunciations, a phrase's translations) are always in the
-// same set and evaluation can accept any of them. The fractions are of distinct keys; the split
-// depends only on the set of keys and the seed, not on the order of pairs. Within a set, keys
+// SplitByKey splits pairs into training, validation and test sets by Key (by Group where it is
+// set), so that the alternatives of one key (a word's pronunciations, a phrase's translations)
+// are always in the same set and evaluation can accept any of them. The fractions are of
+// distinct keys (groups); the split depends only on the set of keys and the seed, not on the order of pairs. Within a set, keys
 // come in a seeded random order and a key's pairs keep their input order. It panics on bad
 // fractions, as Split3 does.
 func SplitByKey(pairs []Pair, valFrac, testFrac float64, seed uint64) (train, val, test []Pair) {
 	checkFractions("SplitByKey", valFrac, testFrac)
 	byKey := map[string][]int{}
 	for i, p := range pairs {
-		byKey[p.Key] = append(byKey[p.Key], i)
+		k := p.Key
+		if p.Group != "" {
+			k = p.Group
+		}
+		byKey[k] = append(byKey[k], i)
 	}
 	keys := make([]string, 0, len(byKey))
 	for k := range byKey {

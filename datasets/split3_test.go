@@ -116,3 +116,29 @@ func keySet(pairs []Pair) map[string]bool {
 	}
 	return set
 }
+
+// Pairs of one group stay in one split even when their keys differ, and the fractions count
+// groups.
+func TestSplitByKeyKeepsGroupsWhole(t *testing.T) {
+	var pairs []Pair
+	for chapter := range 50 {
+		for verse := range 1 + chapter%4 {
+			pairs = append(pairs, Pair{Key: fmt.Sprintf("%d:%d", chapter, verse), Group: fmt.Sprint(chapter)})
+		}
+	}
+	train, val, test := SplitByKey(pairs, 0.2, 0.2, 1)
+	where := map[string]string{}
+	for name, set := range map[string][]Pair{"train": train, "val": val, "test": test} {
+		groups := map[string]bool{}
+		for _, p := range set {
+			groups[p.Group] = true
+			if other, ok := where[p.Group]; ok && other != name {
+				t.Errorf("chapter %s is in both %s and %s", p.Group, other, name)
+			}
+			where[p.Group] = name
+		}
+		if want := map[string]int{"train": 30, "val": 10, "test": 10}[name]; len(groups) != want {
+			t.Errorf("%s holds %d chapters, want %d", name, len(groups), want)
+		}
+	}
+}
