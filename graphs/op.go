@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/chewxy/hm"
 	"github.com/gorgonet/gorgonet/kernels"
@@ -149,7 +150,26 @@ func parallel(n, workers int, fn func(w, lo, hi int)) {
 // defaultWorkers is how many goroutines a fused op splits a batch among.
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
 
-func data[T float](v G.Value) []T { return v.Data().([]T) }
+// data is the element slice of v, a tensor of T. For a *tensor.Dense it reads the slice without
+// Data()'s reflection, which allocates on every call: the fused ops call it several times per
+// op and step.
+func data[T float](v G.Value) []T {
+	d, ok := v.(*tensor.Dense)
+	if !ok || d.Dtype() != dtypeOf[T]() || d.IsScalar() {
+		return v.Data().([]T)
+	}
+	return elements[T](d)
+}
+
+// elements is the element slice of d, whose dtype must be T's.
+func elements[T float](d *tensor.Dense) []T {
+	if d.Dtype() == tensor.Float32 {
+		s := d.Float32s()
+		return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+	}
+	s := d.Float64s()
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
 
 // dtypeOf is the tensor element type of T.
 func dtypeOf[T float]() tensor.Dtype {

@@ -194,4 +194,7 @@ func must(n *G.Node, err error) *G.Node {
 
 // Float32s is the float32 buffer of n's value: what a batch is written into before a run of
 // the graph (for an input) or read from after it (for an output).
-func Float32s(n *G.Node) []float32 { return n.Value().Data().([]float32) }
+func Float32s(n *G.Node) []float32 { return data[float32](n.Value()) }
+
+// ValueFloat32s is the float32 buffer of v, read without the allocation of v.Data().
+func ValueFloat32s(v G.Value) []float32 { return data[float32](v) }

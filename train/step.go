@@ -159,7 +159,7 @@ func (s *Stepper) collectGrads(net *models.Graph) error {
 		if err != nil {
 			return fmt.Errorf("gradient of %s: %w", s.params[i].Name, err)
 		}
-		data := g.Data().([]float32)
+		data := graphs.ValueFloat32s(g)
 		copy(s.params[i].Grad, data)
 		clear(data)
 	}
