@@ -118,17 +118,8 @@ func randomClassifierInputs(net *models.Classifier, r *rand.Rand, fn func() floa
 // 2 layers, hidden 128, over 28 steps of 28 values, fc →10 on the last step, batch 64.
 // Compare with `pytorch_reference.py --models lstm1,lstm2` in the same session.
 func BenchmarkLSTMStep(b *testing.B) {
-	for _, layers := range []int{1, 2} {
-		b.Run(fmt.Sprintf("lstm%d", layers), func(b *testing.B) {
-			c := models.RecurrentConfig{Cell: models.LSTM, Steps: 28, Features: 28, Hidden: 128, Layers: layers, Classes: 10}
-			net, err := models.BuildClassifier(models.RecurrentSpec(c), models.BuildOptions{Batch: 64, Training: true})
-			if err != nil {
-				b.Fatal(err)
-			}
-			r := rand.New(rand.NewPCG(0, 0))
-			randomClassifierInputs(net, r, func() float32 { return float32(r.NormFloat64()) })
-			benchStep(b, net.Graph)
-		})
+	for _, name := range []string{"lstm1", "lstm2"} {
+		b.Run(name, func(b *testing.B) { benchSuiteStep(b, name) })
 	}
 }
 
@@ -139,37 +130,66 @@ var benchLayer = graphs.LayerConfig{Dim: 64, Heads: 4, FF: 256}
 // layers, mean-pool, fc →10, sequence 32, batch 32) and the "seq2seq" step (2+2
 // encoder-decoder, vocabulary 1000, sequences of 32, causal target mask, batch 32).
 func BenchmarkTransformerStep(b *testing.B) {
-	b.Run("tfenc", func(b *testing.B) {
+	for _, name := range []string{"tfenc", "seq2seq"} {
+		b.Run(name, func(b *testing.B) { benchSuiteStep(b, name) })
+	}
+}
+
+func benchSuiteStep(b *testing.B, name string) {
+	g, err := suiteGraph(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchStep(b, g)
+}
+
+// suiteGraph builds the training graph of the suite's step name (lstm1, lstm2, tfenc,
+// seq2seq, cnn) with its inputs filled with seeded random data.
+func suiteGraph(name string) (*models.Graph, error) {
+	r := rand.New(rand.NewPCG(0, 0))
+	classifier := func(spec models.Spec, batch int, fn func() float32) (*models.Graph, error) {
+		net, err := models.BuildClassifier(spec, models.BuildOptions{Batch: batch, Training: true})
+		if err != nil {
+			return nil, err
+		}
+		randomClassifierInputs(net, r, fn)
+		return net.Graph, nil
+	}
+	normal := func() float32 { return float32(r.NormFloat64()) }
+	switch name {
+	case "cnn":
+		return classifier(models.CNNSpec(models.DefaultCNN()), 64, func() float32 { return r.Float32() })
+	case "lstm1", "lstm2":
+		c := models.RecurrentConfig{Cell: models.LSTM, Steps: 28, Features: 28, Hidden: 128, Layers: int(name[4] - '0'), Classes: 10}
+		return classifier(models.RecurrentSpec(c), 64, normal)
+	case "tfenc":
 		c := models.TransformerConfig{SourceVocab: 1000, SourceLen: 32, Layer: benchLayer, EncoderLayers: 2, Classes: 10}
-		net, err := models.BuildClassifier(models.TransformerSpec(c), models.BuildOptions{Batch: 32, Training: true})
-		if err != nil {
-			b.Fatal(err)
+		return classifier(models.TransformerSpec(c), 32, func() float32 { return float32(r.IntN(1000)) })
+	case "seq2seq":
+		return seq2seqGraph(r)
+	}
+	return nil, fmt.Errorf("no suite step %q", name)
+}
+
+func seq2seqGraph(r *rand.Rand) (*models.Graph, error) {
+	c := models.TransformerConfig{SourceVocab: 1000, TargetVocab: 1000, SourceLen: 32, TargetLen: 32,
+		Layer: benchLayer, EncoderLayers: 2, DecoderLayers: 2}
+	m, err := models.BuildSeq2Seq(c, models.BuildOptions{Batch: 32, Training: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range []*G.Node{m.Source, m.TargetIn} {
+		for i, x := 0, graphs.Float32s(n); i < len(x); i++ {
+			x[i] = float32(r.IntN(1000))
 		}
-		r := rand.New(rand.NewPCG(0, 0))
-		randomClassifierInputs(net, r, func() float32 { return float32(r.IntN(1000)) })
-		benchStep(b, net.Graph)
-	})
-	b.Run("seq2seq", func(b *testing.B) {
-		c := models.TransformerConfig{SourceVocab: 1000, TargetVocab: 1000, SourceLen: 32, TargetLen: 32,
-			Layer: benchLayer, EncoderLayers: 2, DecoderLayers: 2}
-		m, err := models.BuildSeq2Seq(c, models.BuildOptions{Batch: 32, Training: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		r := rand.New(rand.NewPCG(0, 0))
-		for _, n := range []*G.Node{m.Source, m.TargetIn} {
-			for i, x := 0, n.Value().Data().([]float32); i < len(x); i++ {
-				x[i] = float32(r.IntN(1000))
-			}
-		}
-		for i, x := 0, m.SourceMask.Value().Data().([]float32); i < len(x); i++ {
-			x[i] = 1
-		}
-		labels := make([]int, 32*32)
-		for i := range labels {
-			labels[i] = r.IntN(1000)
-		}
-		graphs.FillTargets(m.Targets.Value().Data().([]float32), labels, len(labels), 1000)
-		benchStep(b, m.Graph)
-	})
+	}
+	for i, x := 0, graphs.Float32s(m.SourceMask); i < len(x); i++ {
+		x[i] = 1
+	}
+	labels := make([]int, 32*32)
+	for i := range labels {
+		labels[i] = r.IntN(1000)
+	}
+	graphs.FillTargets(graphs.Float32s(m.Targets), labels, len(labels), 1000)
+	return m.Graph, nil
 }

@@ -5,8 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 
-	G "gorgonia.org/gorgonia"
-
 	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/optim"
@@ -32,8 +30,8 @@ type Stepper struct {
 type GraphBuilder func(shape int, shared []*graphs.Param) (*models.Graph, error)
 
 type stepGraph struct {
-	net *models.Graph
-	vm  G.VM
+	net  *models.Graph
+	prog *graphs.Program
 }
 
 // StepperConfig holds what a Stepper needs besides the graphs.
@@ -62,14 +60,21 @@ func NewStepper(build GraphBuilder, c StepperConfig) (*Stepper, error) {
 	}
 	// No NaN/Inf watch (it scans every value, 8% of a step): a diverging step shows in the
 	// loss, and our max-pool, unlike Gorgonia's, does not panic on NaN windows.
-	s.add(0, net)
+	if _, err := s.add(0, net); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-func (s *Stepper) add(shape int, net *models.Graph) *stepGraph {
-	g := &stepGraph{net: net, vm: G.NewTapeMachine(net.Scope.Graph(), G.BindDualValues(net.ParamNodes()...))}
+// add compiles net's program (not Gorgonia's tape machine: see graphs.Program).
+func (s *Stepper) add(shape int, net *models.Graph) (*stepGraph, error) {
+	prog, err := graphs.Compile(net.Scope.Graph())
+	if err != nil {
+		return nil, fmt.Errorf("the training graph of batch shape %d: %w", shape, err)
+	}
+	g := &stepGraph{net: net, prog: prog}
 	s.nets[shape] = g
-	return g
+	return g, nil
 }
 
 // graph is the graph of batches of shape, built on first use: a task may keep one graph per
@@ -82,16 +87,11 @@ func (s *Stepper) graph(shape int) (*stepGraph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the training graph of batch shape %d: %w", shape, err)
 	}
-	return s.add(shape, net), nil
+	return s.add(shape, net)
 }
 
-// Close releases the machines.
-func (s *Stepper) Close() error {
-	for _, g := range s.nets {
-		g.vm.Close()
-	}
-	return nil
-}
+// Close releases the graphs.
+func (s *Stepper) Close() error { return nil }
 
 // Graph is the full graph: the parameters being trained and the states it carries.
 func (s *Stepper) Graph() *models.Graph { return s.nets[0].net }
@@ -131,8 +131,7 @@ func (s *Stepper) Step(b models.Batch) (StepResult, error) {
 }
 
 func (s *Stepper) run(g *stepGraph) (StepResult, error) {
-	g.vm.Reset() // without it RunAll silently does nothing
-	if err := g.vm.RunAll(); err != nil {
+	if err := g.prog.Run(); err != nil {
 		return StepResult{}, fmt.Errorf("training step %d: %w", s.steps+1, err)
 	}
 	r := StepResult{Loss: float64(g.net.Loss.Value().Data().(float32)), LR: s.sched.LR(s.steps)}
@@ -151,17 +150,14 @@ func (s *Stepper) run(g *stepGraph) (StepResult, error) {
 	return r, nil
 }
 
-// collectGrads moves the machine's gradients into the optimizer's buffers and zeroes them
-// in the machine, which otherwise accumulates them across runs.
+// collectGrads copies the gradients the run computed into the optimizer's buffers.
 func (s *Stepper) collectGrads(net *models.Graph) error {
 	for i, n := range net.ParamNodes() {
 		g, err := n.Grad()
 		if err != nil {
 			return fmt.Errorf("gradient of %s: %w", s.params[i].Name, err)
 		}
-		data := graphs.ValueFloat32s(g)
-		copy(s.params[i].Grad, data)
-		clear(data)
+		copy(s.params[i].Grad, graphs.ValueFloat32s(g))
 	}
 	return nil
 }
