@@ -80,6 +80,9 @@ func (s *programStep) run() error {
 	if err != nil {
 		return fmt.Errorf("graphs: running %v: %w", s.node, err)
 	}
+	if v == s.out { // the op wrote into its last result, which stays bound (binding allocates)
+		return nil
+	}
 	s.out = v
 	return G.UnsafeLet(s.node, v)
 }
