@@ -27,81 +27,90 @@ func (g convGeometry) positions() int { return g.outH * g.outW }             // 
 func (g convGeometry) inSize() int    { return g.inC * g.inH * g.inW }
 func (g convGeometry) outSize() int   { return g.outC * g.positions() }
 
-// im2col writes the patches of one example x (C, H, W) as rows of col (outH·outW, C·k·k).
+// im2col writes the patches of one example x (C, H, W) as the columns of col (C·k·k,
+// outH·outW): row (c, ki, kj) holds, for every output position, the pixel of channel c under
+// kernel tap (ki, kj), 0 in the padding. Each output row's stretch of a col row is one
+// contiguous run of an input row (for stride 1), so im2col is row copies, not pixel moves.
 func im2col[T float](g convGeometry, x, col []T) {
-	k, patch, plane := g.kernel, g.patch(), g.inH*g.inW
-	for oh := 0; oh < g.outH; oh++ {
-		h0 := oh*g.stride - g.pad
-		for ow := 0; ow < g.outW; ow++ {
-			w0 := ow*g.stride - g.pad
-			row := col[(oh*g.outW+ow)*patch:][:patch]
-			if h0 < 0 || h0+k > g.inH || w0 < 0 || w0+k > g.inW {
-				im2colEdge(g, x, row, h0, w0)
+	eachTap(g, col, func(c, ki, kj int, tap []T) {
+		for oh := range g.outH {
+			dst := tap[oh*g.outW:][:g.outW]
+			h := oh*g.stride - g.pad + ki
+			if h < 0 || h >= g.inH {
+				clear(dst)
 				continue
 			}
-			// The window lies inside the image: each of its rows is k contiguous pixels.
-			i := 0
-			for c := 0; c < g.inC; c++ {
-				for ki := 0; ki < k; ki++ {
-					src := x[c*plane+(h0+ki)*g.inW+w0:][:k]
-					for j, v := range src {
-						row[i+j] = v
-					}
-					i += k
-				}
+			src := x[(c*g.inH+h)*g.inW:][:g.inW]
+			lo, hi := g.inside(kj)
+			clear(dst[:lo])
+			clear(dst[hi:])
+			if g.stride == 1 {
+				copy(dst[lo:hi], src[lo-g.pad+kj:])
+				continue
+			}
+			for ow := lo; ow < hi; ow++ {
+				dst[ow] = src[ow*g.stride-g.pad+kj]
 			}
 		}
-	}
+	})
 }
 
-// im2colEdge fills the patch row of a window that overlaps the zero padding.
-func im2colEdge[T float](g convGeometry, x, row []T, h0, w0 int) {
-	k, i := g.kernel, 0
-	for c := 0; c < g.inC; c++ {
-		plane := x[c*g.inH*g.inW:]
-		for ki := 0; ki < k; ki++ {
-			h := h0 + ki
-			for kj := 0; kj < k; kj++ {
-				w := w0 + kj
-				if h >= 0 && h < g.inH && w >= 0 && w < g.inW {
-					row[i] = plane[h*g.inW+w]
-				} else {
-					row[i] = 0
-				}
-				i++
-			}
-		}
-	}
-}
-
-// col2im adds the rows of dcol back onto the pixels they came from in dx (C, H, W).
+// col2im adds the columns of dcol (C·k·k, outH·outW) back onto the pixels they came from in
+// dx (C, H, W).
 func col2im[T float](g convGeometry, dcol, dx []T) {
 	clear(dx)
-	k := g.kernel
-	for oh := 0; oh < g.outH; oh++ {
-		for ow := 0; ow < g.outW; ow++ {
-			row := dcol[(oh*g.outW+ow)*g.patch():][:g.patch()]
-			i := 0
-			for c := 0; c < g.inC; c++ {
-				plane := dx[c*g.inH*g.inW:]
-				for ki := 0; ki < k; ki++ {
-					h := oh*g.stride - g.pad + ki
-					for kj := 0; kj < k; kj++ {
-						w := ow*g.stride - g.pad + kj
-						if h >= 0 && h < g.inH && w >= 0 && w < g.inW {
-							plane[h*g.inW+w] += row[i]
-						}
-						i++
-					}
+	eachTap(g, dcol, func(c, ki, kj int, tap []T) {
+		lo, hi := g.inside(kj)
+		for oh := range g.outH {
+			h := oh*g.stride - g.pad + ki
+			if h < 0 || h >= g.inH {
+				continue
+			}
+			src := tap[oh*g.outW:][lo:hi]
+			dst := dx[(c*g.inH+h)*g.inW:][:g.inW]
+			if g.stride == 1 {
+				dst = dst[lo-g.pad+kj:][:len(src)]
+				for i, v := range src {
+					dst[i] += v
 				}
+				continue
+			}
+			for i, v := range src {
+				dst[(lo+i)*g.stride-g.pad+kj] += v
+			}
+		}
+	})
+}
+
+// eachTap calls fn with each kernel tap (channel c, row ki, column kj) of g and its row of
+// col (C·k·k, outH·outW).
+func eachTap[T float](g convGeometry, col []T, fn func(c, ki, kj int, tap []T)) {
+	k, p := g.kernel, g.positions()
+	for c := range g.inC {
+		for ki := range k {
+			for kj := range k {
+				fn(c, ki, kj, col[((c*k+ki)*k+kj)*p:][:p])
 			}
 		}
 	}
+}
+
+// inside is the range [lo, hi) of output columns whose input column under kernel column kj
+// lies inside the image (not in the padding).
+func (g convGeometry) inside(kj int) (lo, hi int) {
+	if g.pad > kj {
+		lo = (g.pad - kj + g.stride - 1) / g.stride
+	}
+	if last := g.inW - 1 + g.pad - kj; last >= 0 {
+		hi = min(g.outW, last/g.stride+1)
+	}
+	return lo, max(lo, hi)
 }
 
 // conv2dOp is a fused convolution with bias: x (B, C, H, W), weight (O, C, k, k) and bias
-// (1, O, 1, 1) give (B, O, H', W'). Each example is im2col'd into the op's own buffer,
-// which the weight gradient reuses, and multiplied in NCHW order, so no transpose is needed.
+// (1, O, 1, 1) give (B, O, H', W'). Each example is im2col'd into the op's own buffer (C·k·k
+// rows of H'·W' positions), which the weight gradient reuses, and multiplied in NCHW order, so
+// no transpose is needed.
 type conv2dOp struct {
 	fusedOp
 	geom     convGeometry
@@ -134,7 +143,7 @@ func (op *conv2dOp) Do(vals ...G.Value) (G.Value, error) {
 	g := op.geom
 	dt := vals[0].Dtype()
 	out := op.out.get(dt, op.outShape())
-	col := op.col.get(dt, tensor.Shape{g.batch * g.positions(), g.patch()})
+	col := op.col.get(dt, tensor.Shape{g.batch * g.patch(), g.positions()})
 	switch dt {
 	case tensor.Float32:
 		convForward(g, op.workers, data[float32](vals[0]), data[float32](vals[1]), data[float32](vals[2]), data[float32](col), data[float32](out))
@@ -146,14 +155,15 @@ func (op *conv2dOp) Do(vals ...G.Value) (G.Value, error) {
 	return out, nil
 }
 
-// convForward computes out_b (O, H'W') = W (O, Ckk) · col_bᵀ + bias for every example b.
+// convForward computes out_b (O, H'W') = W (O, Ckk) · col_b (Ckk, H'W') + bias for every
+// example b.
 func convForward[T float](g convGeometry, workers int, x, w, bias, col, out []T) {
 	parallel(g.batch, workers, func(_, lo, hi int) {
 		for b := lo; b < hi; b++ {
 			colB := col[b*g.positions()*g.patch():][:g.positions()*g.patch()]
 			outB := out[b*g.outSize():][:g.outSize()]
 			im2col(g, x[b*g.inSize():][:g.inSize()], colB)
-			gemmSerial(false, true, g.outC, g.positions(), g.patch(), 1, w, colB, 0, outB)
+			gemmSerial(false, false, g.outC, g.positions(), g.patch(), 1, w, colB, 0, outB)
 			for o := 0; o < g.outC; o++ {
 				plane := outB[o*g.positions():][:g.positions()]
 				for i := range plane {
@@ -207,21 +217,21 @@ func convBackward[T float](op *conv2dGradOp, w, dOut, grad []T, dt tensor.Dtype)
 		op.scratch = make([]buffer, op.fwd.workers)
 	}
 	switch op.wrt {
-	case 0: // dx_b = col2im(dOut_bᵀ · W)
+	case 0: // dx_b = col2im(Wᵀ · dOut_b)
 		parallel(g.batch, op.fwd.workers, func(wk, lo, hi int) {
-			dcol := data[T](op.scratch[wk].get(dt, tensor.Shape{g.positions(), g.patch()}))
+			dcol := data[T](op.scratch[wk].get(dt, tensor.Shape{g.patch(), g.positions()}))
 			for b := lo; b < hi; b++ {
-				gemmSerial(true, false, g.positions(), g.patch(), g.outC, 1, dOut[b*g.outSize():][:g.outSize()], w, 0, dcol)
+				gemmSerial(true, false, g.patch(), g.positions(), g.outC, 1, w, dOut[b*g.outSize():][:g.outSize()], 0, dcol)
 				col2im(g, dcol, grad[b*g.inSize():][:g.inSize()])
 			}
 		})
-	case 1: // dW = Σ_b dOut_b · col_b
+	case 1: // dW = Σ_b dOut_b · col_bᵀ
 		parallel(g.batch, op.fwd.workers, func(wk, lo, hi int) {
 			acc := data[T](op.scratch[wk].get(dt, tensor.Shape{g.outC, g.patch()}))
 			clear(acc)
 			for b := lo; b < hi; b++ {
 				colB := col[b*g.positions()*g.patch():][:g.positions()*g.patch()]
-				gemmSerial(false, false, g.outC, g.patch(), g.positions(), 1, dOut[b*g.outSize():][:g.outSize()], colB, 1, acc)
+				gemmSerial(false, true, g.outC, g.patch(), g.positions(), 1, dOut[b*g.outSize():][:g.outSize()], colB, 1, acc)
 			}
 		})
 		clear(grad)

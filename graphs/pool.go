@@ -74,29 +74,33 @@ func poolForward[T float](op *maxPoolOp, x, out []T) {
 }
 
 // pool2x2Row is poolWindow for one row of 2×2 windows of stride 2, the CNNs' usual pool,
-// unrolled: x[i] is the first window's top-left pixel and W the input row length.
+// unrolled and without data-dependent branches (on real activations the comparisons of a
+// branchy maximum are coin flips; these compile to conditional moves): x[i] is the first
+// window's top-left pixel and W the input row length. The maximum's index is the first of
+// the window's values equal to it, as poolWindow's strict comparisons give.
 func pool2x2Row[T float](relu bool, x []T, i, W int, out []T, argmax []int32) {
+	_ = x[i+2*len(out)-1+W]
 	for ow := range out {
 		j := i + 2*ow
 		a, b, c, d := x[j], x[j+1], x[j+W], x[j+W+1]
-		if a != a || b != b || c != c || d != d {
-			out[ow], argmax[ow] = T(math.NaN()), -1
-			continue
+		best := max(max(a, b), max(c, d)) // NaN if any is NaN
+		at := int32(j + W + 1)
+		if c == best {
+			at = int32(j + W)
 		}
-		best, at := a, j
-		if b > best {
-			best, at = b, j+1
+		if b == best {
+			at = int32(j + 1)
 		}
-		if c > best {
-			best, at = c, j+W
+		if a == best {
+			at = int32(j)
 		}
-		if d > best {
-			best, at = d, j+W+1
+		if best != best || relu && best <= 0 {
+			at = -1
 		}
-		if relu && best <= 0 {
-			best, at = 0, -1
+		if relu {
+			best = max(best, 0)
 		}
-		out[ow], argmax[ow] = best, int32(at)
+		out[ow], argmax[ow] = best, at
 	}
 }
 
@@ -151,10 +155,16 @@ func (op *maxPoolGradOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 func poolBackward[T float](op *maxPoolOp, dOut, dx []T) {
-	clear(dx)
-	for o, i := range op.argmax {
-		if i >= 0 {
-			dx[i] += dOut[o]
+	inPlane, outPlane := op.inH*op.inW, op.outH*op.outW
+	parallel(op.batch*op.ch, defaultWorkers(), func(_, lo, hi int) {
+		// plane by plane, so that the scatter lands in what the clear just brought to cache
+		for p := lo; p < hi; p++ {
+			clear(dx[p*inPlane : (p+1)*inPlane])
+			for o := p * outPlane; o < (p+1)*outPlane; o++ {
+				if i := op.argmax[o]; i >= 0 {
+					dx[i] += dOut[o]
+				}
+			}
 		}
-	}
+	})
 }

@@ -30,3 +30,19 @@ func TestPool2x2RowMatchesWindow(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMaxPool2x2 is the reference CNN's first pool (batch 64, 32 planes of 28×28, after
+// a ReLU), forward and backward.
+func BenchmarkMaxPool2x2(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	op := newMaxPoolOp([]int{64, 32, 28, 28}, 2, 2, true)
+	x := make([]float32, 64*32*28*28)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	out, dx := make([]float32, len(op.argmax)), make([]float32, len(x))
+	for b.Loop() {
+		poolForward(op, x, out)
+		poolBackward(op, out, dx)
+	}
+}
