@@ -328,12 +328,7 @@ func expShifted[T float](row []T, top T) T {
 	var sum T
 	switch r := any(row).(type) {
 	case []float32:
-		t := float32(top)
-		for j, v := range r {
-			e := kernels.ExpNonPositive32(v - t)
-			r[j] = e
-			sum += T(e)
-		}
+		sum = T(kernels.ExpShiftedSum(r, r, float32(top)))
 	case []float64:
 		t := float64(top)
 		for j, v := range r {

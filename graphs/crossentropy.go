@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/chewxy/hm"
+	"github.com/gorgonet/gorgonet/kernels"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -78,12 +79,7 @@ func crossEntropyForward[T float](op *crossEntropyOp, logits, targets, prob []T)
 			for _, v := range x[1:] {
 				mx = max(mx, v)
 			}
-			var sum float64
-			for j, v := range x {
-				e := math.Exp(float64(v) - float64(mx))
-				p[j] = T(e)
-				sum += e
-			}
+			sum := expRow(x, p, mx)
 			logSum, inv := math.Log(sum), 1/sum
 			var weight float64
 			for j, tv := range tg {
@@ -102,6 +98,21 @@ func crossEntropyForward[T float](op *crossEntropyOp, logits, targets, prob []T)
 		loss += l
 	}
 	return loss
+}
+
+// expRow sets p[j] = e^(x[j]−mx) for the row's maximum mx and returns their sum: in float32
+// with the vectorised kernel, in float64 with math.Exp for the gradient checks.
+func expRow[T float](x, p []T, mx T) float64 {
+	if x32, ok := any(x).([]float32); ok {
+		return float64(kernels.ExpShiftedSum(any(p).([]float32), x32, float32(mx)))
+	}
+	var sum float64
+	for j, v := range x {
+		e := math.Exp(float64(v) - float64(mx))
+		p[j] = T(e)
+		sum += e
+	}
+	return sum
 }
 
 // crossEntropyGradOp is the loss's gradient w.r.t. the logits, (softmax·Σⱼ Tᵢⱼ − T)·g; its

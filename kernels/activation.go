@@ -33,6 +33,27 @@ func Tanh(dst, src []float32) {
 	}
 }
 
+// ExpShiftedSum sets dst[i] = e^(src[i]−shift) and returns their sum, the exponentials of a
+// softmax: shift must be at least every src[i] (their maximum), so that no exponent is
+// positive. Each value is within 2 ulp of the float64 function (as ExpNonPositive32), below
+// e^−87.3 it is 0, and NaN stays NaN. dst may be src. Where AVX-512 runs it takes 16 values at
+// a time and sums them in 16 lanes, so the sum's rounding differs from a sequential one.
+func ExpShiftedSum(dst, src []float32, shift float32) float32 {
+	if len(dst) != len(src) {
+		panic("kernels: ExpShiftedSum: dst and src differ in length")
+	}
+	if len(src) > 0 && vectorMath() {
+		return expShiftedSumAVX512(&dst[0], &src[0], len(src), shift)
+	}
+	var sum float32
+	for i, x := range src {
+		e := ExpNonPositive32(x - shift)
+		dst[i] = e
+		sum += e
+	}
+	return sum
+}
+
 // vectorMath reports whether the AVX-512 element-wise kernels run: on the AVX-512 SGEMM
 // path, so that choosing another path for tests covers the portable code too.
 func vectorMath() bool { return active.Load().flex }

@@ -124,3 +124,36 @@ tanhLoop:
 	JG tanhLoop
 	VZEROUPPER
 	RET
+
+// func expShiftedSumAVX512(dst, src *float32, n int, shift float32) float32
+TEXT ·expShiftedSumAVX512(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS shift+24(FP), Z16
+	EXPCONSTS
+	VPXORD Z15, Z15, Z15     // the sum, lane by lane
+expShiftedLoop:
+	TAILMASK
+	VMOVUPS.Z (SI), K3, Z0
+	VSUBPS Z16, Z0, Z1       // x − shift
+	VCMPPS $1, Z17, Z1, K4   // flushes to 0 below −87.3
+	VCMPPS $3, Z1, Z1, K2    // NaN stays NaN
+	EXP
+	VMOVAPS Z28, K4, Z2
+	VSUBPS Z16, Z0, K2, Z2   // x − shift, NaN, where EXP clamped it
+	VMOVUPS Z2, K3, (DI)
+	VADDPS Z2, Z15, K3, Z15
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JG expShiftedLoop
+	VEXTRACTF32X8 $1, Z15, Y1
+	VADDPS Y1, Y15, Y15
+	VEXTRACTF128 $1, Y15, X1
+	VADDPS X1, X15, X15
+	VHADDPS X15, X15, X15
+	VHADDPS X15, X15, X15
+	VMOVSS X15, ret+32(FP)
+	VZEROUPPER
+	RET

@@ -113,3 +113,49 @@ func BenchmarkActivations(b *testing.B) {
 		})
 	}
 }
+
+// ExpShiftedSum's exponentials are within maxUlps of math.Exp on every path, its sum within a
+// float32 rounding per term of the float64 sum, and it writes nothing past n, for every tail.
+func TestExpShiftedSum(t *testing.T) {
+	old := active.Load()
+	defer active.Store(old)
+	xs := activationInputs()
+	for _, im := range available() {
+		active.Store(im)
+		for n := 0; n <= len(xs); n += 1 + n/3 {
+			src := xs[:n]
+			shift := float32(-100)
+			for _, x := range src {
+				shift = max(shift, x)
+			}
+			dst := make([]float32, n+5)
+			for i := range dst {
+				dst[i] = 7
+			}
+			sum := ExpShiftedSum(dst[:n], src, shift)
+			var want float64
+			for i, x := range src {
+				e := math.Exp(float64(x) - float64(shift))
+				if float64(x)-float64(shift) < -87.3 {
+					e = 0
+				}
+				want += e
+				if u := ulps(dst[i], e); u > maxUlps && !(e < 1e-37 && dst[i] < 1e-37) {
+					t.Fatalf("%s n=%d: e^(%g−%g) = %v, %.2f ulp from %v", im.name, n, x, shift, dst[i], u, e)
+				}
+			}
+			if d := math.Abs(float64(sum) - want); d > float64(n+1)*1.2e-7*want {
+				t.Errorf("%s n=%d: sum %v, want %v", im.name, n, sum, want)
+			}
+			for i := n; i < len(dst); i++ {
+				if dst[i] != 7 {
+					t.Fatalf("%s n=%d: element %d past the end changed", im.name, n, i)
+				}
+			}
+		}
+		out := make([]float32, 2)
+		if s := ExpShiftedSum(out, []float32{float32(math.NaN()), 0}, 0); s == s || out[0] == out[0] || out[1] != 1 {
+			t.Errorf("%s: NaN input gave %v with sum %v, want NaN, 1 and a NaN sum", im.name, out, s)
+		}
+	}
+}

@@ -60,6 +60,9 @@ func sigmoidAVX512(dst, src *float32, n int)
 //go:noescape
 func tanhAVX512(dst, src *float32, n int)
 
+//go:noescape
+func expShiftedSumAVX512(dst, src *float32, n int, shift float32) float32
+
 // transpose8AVX2 is the 8×8-block transpose of transpose_amd64.s (see transpose8).
 //
 //go:noescape

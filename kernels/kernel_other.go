@@ -13,6 +13,10 @@ func peakLoop() func(int) { return nil }
 func sigmoidAVX512(dst, src *float32, n int) { panic("kernels: no AVX-512 here") }
 func tanhAVX512(dst, src *float32, n int)    { panic("kernels: no AVX-512 here") }
 
+func expShiftedSumAVX512(dst, src *float32, n int, shift float32) float32 {
+	panic("kernels: no AVX-512 here")
+}
+
 var hasTranspose8 = false
 
 func transpose8AVX2(dst *float32, nr int, src *float32, ld int, blocks int) {
