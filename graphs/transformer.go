@@ -245,19 +245,21 @@ func maskOf[T float](masked bool, vals []G.Value) []T {
 
 func activationForward[T float](op *activationOp, x, mask, out []T) {
 	parallel(len(x), op.workers, func(_, lo, hi int) {
-		for i, v := range x[lo:hi] {
-			var y T
-			switch {
-			case op.gelu:
+		x, out := x[lo:hi], out[lo:hi]
+		if !op.gelu {
+			for i, v := range x {
+				out[i] = max(v, 0) // no branch: the sign of an activation is a coin flip
+			}
+		} else {
+			for i, v := range x {
 				f := float64(v)
-				y = T(0.5 * f * (1 + math.Erf(f*math.Sqrt2/2)))
-			case v > 0:
-				y = v
+				out[i] = T(0.5 * f * (1 + math.Erf(f*math.Sqrt2/2)))
 			}
-			if mask != nil {
-				y *= mask[lo+i]
+		}
+		if mask != nil {
+			for i, m := range mask[lo:hi] {
+				out[i] *= m
 			}
-			out[lo+i] = y
 		}
 	})
 }
@@ -298,25 +300,50 @@ func (op *activationGradOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 func activationBackward[T float](op *activationOp, x, mask, dOut, grad []T) {
-	invSqrt2Pi := 1 / math.Sqrt(2*math.Pi)
 	parallel(len(x), op.workers, func(_, lo, hi int) {
-		for i, v := range x[lo:hi] {
-			g := dOut[lo+i]
-			if mask != nil {
-				g *= mask[lo+i]
+		x, grad := x[lo:hi], grad[lo:hi]
+		copy(grad, dOut[lo:hi])
+		if mask != nil {
+			for i, m := range mask[lo:hi] {
+				grad[i] *= m
 			}
-			switch {
-			case op.gelu:
-				f := float64(v)
-				cdf := 0.5 * (1 + math.Erf(f*math.Sqrt2/2))
-				pdf := invSqrt2Pi * math.Exp(-0.5*f*f)
-				g *= T(cdf + f*pdf)
-			case v <= 0:
-				g = 0
-			}
-			grad[lo+i] = g
 		}
+		if op.gelu {
+			geluBackward(x, grad)
+			return
+		}
+		reluBackward(x, grad)
 	})
+}
+
+// reluBackward zeroes grad[i] where x[i] ≤ 0, as PyTorch does, without a branch for float32
+// (where a NaN with its sign bit set is zeroed too).
+func reluBackward[T float](x, grad []T) {
+	g32, ok := any(grad).([]float32)
+	if !ok {
+		for i, v := range x {
+			if v <= 0 {
+				grad[i] = 0
+			}
+		}
+		return
+	}
+	for i, v := range any(x).([]float32) {
+		// keep = all ones for x > 0 (and NaN), read off the sign of −bits as a 64-bit integer
+		keep := uint32((-int64(int32(math.Float32bits(v)))) >> 63)
+		g32[i] = math.Float32frombits(math.Float32bits(g32[i]) & keep)
+	}
+}
+
+// geluBackward multiplies grad by GELU'(x) = Φ(x) + x·φ(x).
+func geluBackward[T float](x, grad []T) {
+	invSqrt2Pi := 1 / math.Sqrt(2*math.Pi)
+	for i, v := range x {
+		f := float64(v)
+		cdf := 0.5 * (1 + math.Erf(f*math.Sqrt2/2))
+		pdf := invSqrt2Pi * math.Exp(-0.5*f*f)
+		grad[i] *= T(cdf + f*pdf)
+	}
 }
 
 // residual is x + dropout(y) in one op (x + y with no dropout), the residual connection of
