@@ -40,3 +40,19 @@ func ExampleTokenize13a() {
 	// Output:
 	// " Hello , world ! " It costs $ 3.50 , e . g . today .
 }
+
+func ExampleCorpusCHRFMultiRef() {
+	hyps := []string{"The dog bit the man.", "It wasn't surprising.", "The man had just bitten him."}
+	refs := [][]string{
+		{"The dog bit the man.", "It was not unexpected.", "The man bit him first."},
+		{"The dog had bit the man.", "No one was surprised.", "The man had bitten the dog."},
+	}
+	c, err := metrics.CorpusCHRFMultiRef(hyps, refs)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c)
+	// Output:
+	// chrF2 = 59.73
+}
