@@ -4,5 +4,6 @@
 // It loads text as well: labelled review sentences (LoadSentiment), Newton's Opticks for a
 // character language model (LoadOpticks, NewCharCorpus), CMUdict pronunciations (LoadCMUdict)
 // and the Ding German–English dictionary (LoadDeEn), with the tokenizer, vocabularies and
-// key-grouped splits they need (Tokenize, Vocab, Split3, SplitByKey).
+// key-grouped splits they need (Tokenize, Vocab, Split3, SplitByKey). Subword units for
+// translation and summarisation are learned by package datasets/bpe.
 package datasets

@@ -40,3 +40,35 @@ func ExampleTokenize13a() {
 	// Output:
 	// " Hello , world ! " It costs $ 3.50 , e . g . today .
 }
+
+func ExampleCorpusCHRFMultiRef() {
+	hyps := []string{"The dog bit the man.", "It wasn't surprising.", "The man had just bitten him."}
+	refs := [][]string{
+		{"The dog bit the man.", "It was not unexpected.", "The man bit him first."},
+		{"The dog had bit the man.", "No one was surprised.", "The man had bitten the dog."},
+	}
+	c, err := metrics.CorpusCHRFMultiRef(hyps, refs)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c)
+	// Output:
+	// chrF2 = 59.73
+}
+
+func ExampleCorpusROUGE() {
+	// rouge-score's README example. Stemmed tokens: the quick brown fox jump over the lazi dog /
+	// the quick brown dog jump on the log: ROUGE-1 P 6/8 R 6/9, ROUGE-2 P 2/7 R 2/8, LCS
+	// "the quick brown jump the" P 5/8 R 5/9.
+	predictions := []string{"The quick brown dog jumps on the log."}
+	targets := []string{"The quick brown fox jumps over the lazy dog"}
+	r, err := metrics.RougeOptions{Stem: true}.Corpus(predictions, targets)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("ROUGE-1 %.4f ROUGE-2 %.4f ROUGE-L %.4f over %d\n", r.Rouge1.F1, r.Rouge2.F1, r.RougeL.F1, r.Examples)
+	// Output:
+	// ROUGE-1 0.7059 ROUGE-2 0.2667 ROUGE-L 0.5882 over 1
+}

@@ -1,6 +1,9 @@
 package snapshot
 
-import "github.com/gorgonet/gorgonet/datasets"
+import (
+	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/datasets/bpe"
+)
 
 // DataInfo is what a trained model needs to know about its data to run on new inputs. It
 // travels inside checkpoints so that eval and predict need nothing else.
@@ -15,6 +18,12 @@ type DataInfo struct {
 	MaxLen      int             `json:"max_len,omitempty"`      // tokens per sequence (text, pairs) or per chunk (chars)
 	TargetLen   int             `json:"target_len,omitempty"`   // pair targets, with <bos>/<eos>
 	Tokens      string          `json:"tokens,omitempty"`       // how text becomes tokens: words, chars or phonemes
+
+	// BPE cuts text (or pair sources) into subword units, TargetBPE pair targets; nil when the
+	// tokens are not subwords. Each is saved as its codes file (bpe.Model.MarshalText), one
+	// JSON string; the unit ids are then BPE.Vocab()'s, the same as Vocab's.
+	BPE       *bpe.Model `json:"bpe,omitempty"`
+	TargetBPE *bpe.Model `json:"target_bpe,omitempty"`
 }
 
 // Data kinds.
