@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -128,8 +129,20 @@ func padY(p *plot.Plot) {
 	}
 }
 
-// stepAxis starts the step axis at step 0, where training began.
-func stepAxis(p *plot.Plot) { p.X.Min = 0 }
+// stepAxis starts the step axis at step 0, where training began, with labels as whole
+// numbers (plot's own would read 0.00 and 250.00).
+func stepAxis(p *plot.Plot) {
+	p.X.Min = 0
+	p.X.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		ts := plot.DefaultTicks{}.Ticks(lo, hi)
+		for i := range ts {
+			if ts[i].Label != "" {
+				ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', -1, 64)
+			}
+		}
+		return ts
+	})
+}
 
 // epochAxis puts whole epochs on the x axis, from half an epoch before the first.
 func epochAxis(p *plot.Plot, last int) {

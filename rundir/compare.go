@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -15,20 +16,19 @@ type Summary struct {
 	Name      string   `json:"name"` // config name
 	Data      string   `json:"data"`
 	Model     string   `json:"model"`
-	Metric    string   `json:"metric"`         // the run's train.metric
-	Best      *float64 `json:"best,omitempty"` // best validation value of Metric; none before the first validation
+	Best      *float64 `json:"best,omitempty"` // best validation value of the compared metric; none before the first validation
 	BestEpoch int      `json:"best_epoch,omitempty"`
 	Epochs    int      `json:"epochs"` // validations recorded
 	Steps     int      `json:"steps"`
 	Seconds   float64  `json:"wall_seconds"`
 }
 
-// Summarise is r's line in a comparison.
-func Summarise(r Run) Summary {
+// Summarise is r's line in a comparison by the validation metric.
+func Summarise(r Run, metric string) Summary {
 	c := r.Config
-	s := Summary{Run: r.Dir, Name: c.Name, Data: c.Data.Name, Model: c.Model.Kind, Metric: c.Train.Metric,
+	s := Summary{Run: r.Dir, Name: c.Name, Data: c.Data.Name, Model: c.Model.Kind,
 		Epochs: len(r.Epochs), Steps: r.StepCount(), Seconds: r.WallSeconds()}
-	if best, epoch := r.Best(s.Metric); !math.IsNaN(best) {
+	if best, epoch := r.Best(metric); !math.IsNaN(best) {
 		s.Best, s.BestEpoch = &best, epoch
 	}
 	return s
@@ -36,15 +36,15 @@ func Summarise(r Run) Summary {
 
 // WriteTable writes one aligned line per run: name, data, model, best validation metric and
 // its epoch, steps and wall time.
-func WriteTable(w io.Writer, ss []Summary) error {
+func WriteTable(w io.Writer, metric string, ss []Summary) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tNAME\tDATA\tMODEL\tMETRIC\tBEST VAL\tEPOCH\tSTEPS\tWALL")
+	fmt.Fprintf(tw, "RUN\tNAME\tDATA\tMODEL\tBEST VAL %s\tEPOCH\tSTEPS\tWALL\n", strings.ToUpper(metric))
 	for _, s := range ss {
 		best, epoch := "-", "-"
 		if s.Best != nil {
 			best, epoch = strconv.FormatFloat(*s.Best, 'f', 4, 64), strconv.Itoa(s.BestEpoch)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", filepath.Clean(s.Run), s.Name, s.Data, s.Model, s.Metric, best, epoch, s.Steps, wall(s.Seconds))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", filepath.Clean(s.Run), s.Name, s.Data, s.Model, best, epoch, s.Steps, wall(s.Seconds))
 	}
 	return tw.Flush()
 }

@@ -48,6 +48,11 @@ var Metrics = map[string]bool{ // true: lower is better
 // Read reads the run directory dir: its config.yaml, metrics.jsonl and attempts. A directory
 // without config.yaml is not a run directory.
 func Read(dir string) (Run, error) {
+	if info, err := os.Stat(dir); err != nil {
+		return Run{}, fmt.Errorf("%s is not a run directory (no such directory)", dir)
+	} else if !info.IsDir() {
+		return Run{}, fmt.Errorf("%s is not a run directory (it is a file)", dir)
+	}
 	path := filepath.Join(dir, "config.yaml")
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -101,17 +101,17 @@ func TestTableAndLabels(t *testing.T) {
 	}
 	var ss []Summary
 	for _, r := range rs {
-		ss = append(ss, Summarise(r))
+		ss = append(ss, Summarise(r, "accuracy"))
 	}
 	var buf bytes.Buffer
-	if err := WriteTable(&buf, ss); err != nil {
+	if err := WriteTable(&buf, "accuracy", ss); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 4 {
+	if len(lines) != 4 || !strings.Contains(lines[0], "BEST VAL ACCURACY") {
 		t.Fatalf("table:\n%s\nwant a header and 3 rows", buf.String())
 	}
-	for i, want := range [][]string{{a, "same", "mnist", "cnn", "accuracy", "0.5000", "1", "4"}, {b, "same", "-", "-", "2"}, {c, "other", "0"}} {
+	for i, want := range [][]string{{a, "same", "mnist", "cnn", "0.5000", "1", "4"}, {b, "same", "-", "-", "2"}, {c, "other", "0"}} {
 		fields := strings.Fields(lines[i+1])
 		for _, w := range want {
 			if !contains(fields, w) {
