@@ -129,16 +129,23 @@ func padY(p *plot.Plot) {
 	}
 }
 
-// stepAxis starts the step axis at step 0, where training began, with labels as whole
-// numbers (plot's own would read 0.00 and 250.00).
+// stepAxis starts the step axis at step 0, where training began, labelled every 1, 2 or 5
+// times a power of ten steps (plot's own labels would read 0.00 and 250.00, and no more).
 func stepAxis(p *plot.Plot) {
 	p.X.Min = 0
 	p.X.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
-		ts := plot.DefaultTicks{}.Ticks(lo, hi)
-		for i := range ts {
-			if ts[i].Label != "" {
-				ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', -1, 64)
+		raw := (hi - lo) / 5
+		step := math.Pow(10, math.Floor(math.Log10(raw)))
+		for _, m := range []float64{1, 2, 5, 10} {
+			if m*step >= raw {
+				step *= m
+				break
 			}
+		}
+		step = max(step, 1)
+		var ts []plot.Tick
+		for v := math.Ceil(lo/step) * step; v <= hi; v += step {
+			ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
 		}
 		return ts
 	})
