@@ -77,6 +77,12 @@ func TestEmptyRun(t *testing.T) {
 	for _, accs := range [][]float64{nil, {0.5}} {
 		dir := t.TempDir()
 		fakeRun(t, dir, "empty", "accuracy", accs...)
+		stale := filepath.Join(dir, ".curves.png.123.tmp") // left by a kill while drawing
+		os.WriteFile(stale, nil, 0o644)
+		RemoveStale(dir)
+		if _, err := os.Stat(stale); err == nil {
+			t.Errorf("RemoveStale left %s", stale)
+		}
 		if err := WriteFile(dir); err != nil {
 			t.Fatal(err)
 		}

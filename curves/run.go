@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -83,6 +84,15 @@ func WriteFile(dir string) error {
 		return err
 	}
 	return writeFileAtomic(filepath.Join(dir, FileName), Of(r).WritePNG)
+}
+
+// RemoveStale removes the temporary pictures that a process killed while drawing left in
+// the run directory dir.
+func RemoveStale(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, "."+FileName+".*.tmp"))
+	for _, f := range stale {
+		os.Remove(f)
+	}
 }
 
 // WritePNG draws the four panels of c in a 2×2 grid: training loss and learning rate by

@@ -7,7 +7,10 @@ import "github.com/gorgonet/gorgonet/curves"
 // run's picture keeps what came before the resume.
 type curvesPicture struct{ dir string }
 
-func openCurves(dir string, _ bool) (Recorder, error) { return curvesPicture{dir}, nil }
+func openCurves(dir string, _ bool) (Recorder, error) {
+	curves.RemoveStale(dir)
+	return curvesPicture{dir}, nil
+}
 
 func (curvesPicture) Step(StepRecord) {}
 
