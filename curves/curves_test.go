@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot/plotter"
+
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/rundir"
 )
@@ -116,4 +118,18 @@ func TestCompare(t *testing.T) {
 		t.Fatal(err)
 	}
 	decodes(t, b, 600)
+}
+
+func TestThin(t *testing.T) {
+	var pts plotter.XYs
+	for i := range 10 {
+		pts = append(pts, plotter.XY{X: float64(i), Y: float64(2 * i)})
+	}
+	if got := thin(pts, 20); len(got) != 10 {
+		t.Errorf("thin of 10 points to 20: %d points, want all 10", len(got))
+	}
+	got := thin(pts, 4) // groups of 3: 0-2, 3-5, 6-8, 9
+	if want := (plotter.XYs{{X: 1, Y: 2}, {X: 4, Y: 8}, {X: 7, Y: 14}, {X: 9, Y: 18}}); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("thin to 4: %v, want %v", got, want)
+	}
 }

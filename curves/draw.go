@@ -80,7 +80,7 @@ func newPanel(title, x, y string) *plot.Plot {
 // addLine adds pts to p as a line in colour c, with a dot on each point when there are few;
 // points that are not finite are left out. It returns the line for a legend, nil when empty.
 func addLine(p *plot.Plot, pts plotter.XYs, c color.Color) plot.Thumbnailer {
-	pts = finite(pts)
+	pts = thin(finite(pts), maxPoints)
 	if len(pts) == 0 {
 		return nil
 	}
@@ -95,6 +95,31 @@ func addLine(p *plot.Plot, pts plotter.XYs, c color.Color) plot.Thumbnailer {
 		p.Add(s)
 	}
 	return l
+}
+
+// maxPoints is the most points a line is drawn with: a panel is some 400 pixels wide, and
+// drawing a run's every logged step would take seconds at the end of each epoch.
+const maxPoints = 1000
+
+// thin replaces runs of consecutive points by their mean, so that at most n are left.
+func thin(pts plotter.XYs, n int) plotter.XYs {
+	if len(pts) <= n {
+		return pts
+	}
+	k := (len(pts) + n - 1) / n
+	out := make(plotter.XYs, 0, n)
+	for i := 0; i < len(pts); i += k {
+		group := pts[i:min(i+k, len(pts))]
+		var m plotter.XY
+		for _, pt := range group {
+			m.X += pt.X
+			m.Y += pt.Y
+		}
+		m.X /= float64(len(group))
+		m.Y /= float64(len(group))
+		out = append(out, m)
+	}
+	return out
 }
 
 func finite(pts plotter.XYs) plotter.XYs {

@@ -116,14 +116,14 @@ func (r *Run) add(line []byte) {
 	}
 }
 
-// truncate drops the records from the first one that redone says was done again.
+// truncate drops the records at the end that redone says were done again; the records
+// are in order, so it looks back from the last only as far as they were.
 func truncate[T any](xs []T, redone func(T) bool) []T {
-	for i, x := range xs {
-		if redone(x) {
-			return xs[:i]
-		}
+	n := len(xs)
+	for n > 0 && redone(xs[n-1]) {
+		n--
 	}
-	return xs
+	return xs[:n]
 }
 
 // Best is the best validation value of metric and its epoch; NaN and 0 before the first
