@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gorgonet/gorgonet/config"
+	"github.com/gorgonet/gorgonet/rundir"
 )
 
 // File is a sweep file, decoded and checked against the experiment schema.
@@ -58,10 +59,7 @@ type Dist struct {
 }
 
 // Metrics are the validation metrics a sweep can rank by, each with its direction.
-var Metrics = map[string]bool{ // true: lower is better
-	"accuracy": false, "loss": true, "perplexity": true, "bits_per_char": true,
-	"wer": true, "per": true, "bleu": false,
-}
+var Metrics = rundir.Metrics // true: lower is better
 
 var topKeys = []string{"name", "base", "set", "grid", "random", "seeds", "metric"}
 

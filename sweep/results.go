@@ -1,7 +1,6 @@
 package sweep
 
 import (
-	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gorgonet/gorgonet/rundir"
 )
 
 // Result is what one run of a sweep achieved, read from its run directory.
@@ -33,7 +34,7 @@ func Collect(dir string, plan *Plan) []Result {
 	lower := Metrics[plan.Metric]
 	var out []Result
 	for _, r := range plan.Runs {
-		out = append(out, readResult(RunDir(dir, r), r, plan.Metric, lower))
+		out = append(out, readResult(RunDir(dir, r), r, plan.Metric))
 	}
 	summarise(out)
 	slices.SortStableFunc(out, func(a, b Result) int {
@@ -60,35 +61,10 @@ func boolCmp(a, b bool) int {
 	return -1
 }
 
-func readResult(runDir string, r Run, metric string, lower bool) Result {
-	as := Attempts(runDir)
-	res := Result{Run: r, State: State(runDir), Best: math.NaN(), Test: math.NaN(), Seconds: WallSeconds(as)}
-	if len(as) > 0 {
-		res.Steps = as[len(as)-1].Steps
-	}
-	f, err := os.Open(filepath.Join(runDir, "metrics.jsonl"))
-	if err == nil {
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		sc.Buffer(nil, 1<<24)
-		for sc.Scan() {
-			var line map[string]any
-			if json.Unmarshal(sc.Bytes(), &line) != nil {
-				continue
-			}
-			if step, ok := line["step"].(float64); ok && int(step) > res.Steps {
-				res.Steps = int(step)
-			}
-			v, ok := line[metric].(float64)
-			if line["split"] != "val" || !ok {
-				continue
-			}
-			if math.IsNaN(res.Best) || (v < res.Best) == lower && v != res.Best {
-				res.Best = v
-				res.BestEpoch = int(line["epoch"].(float64))
-			}
-		}
-	}
+func readResult(runDir string, r Run, metric string) Result {
+	run := rundir.Records(runDir)
+	res := Result{Run: r, State: run.State(), Test: math.NaN(), Seconds: rundir.WallSeconds(run.Attempts), Steps: run.StepCount()}
+	res.Best, res.BestEpoch = run.Best(metric)
 	if b, err := os.ReadFile(filepath.Join(runDir, "test.json")); err == nil {
 		var m map[string]any
 		if json.Unmarshal(b, &m) == nil {

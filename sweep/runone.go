@@ -1,7 +1,6 @@
 package sweep
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,20 +10,21 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gorgonet/gorgonet/rundir"
 	"github.com/gorgonet/gorgonet/train"
 )
 
-// Attempt is one line of a run's sweep-attempts.jsonl: one start of the run, and how it ended.
-type Attempt struct {
-	Start   time.Time `json:"start"`
-	Seconds float64   `json:"seconds"`
-	Resumed bool      `json:"resumed"`
-	Outcome string    `json:"outcome"` // "started" until it ends: done, interrupted, failed
-	Steps   int       `json:"steps,omitempty"`
-	Error   string    `json:"error,omitempty"`
-}
+// Attempt is one start of a run and how it ended, as its sweep-attempts.jsonl notes it.
+type Attempt = rundir.Attempt
 
-const attemptsFile = "sweep-attempts.jsonl"
+// States of a run, as its directory shows them.
+const (
+	StatePending     = rundir.StatePending
+	StateStarted     = rundir.StateStarted
+	StateInterrupted = rundir.StateInterrupted
+	StateFailed      = rundir.StateFailed
+	StateDone        = rundir.StateDone
+)
 
 // RunOne trains run index of the sweep in dir, in this process: it skips a finished run,
 // resumes one with a checkpoint (as train --resume does) and starts any other afresh. The
@@ -102,7 +102,7 @@ func trainOptions(plan *Plan, r Run, runDir string) (train.Options, error) {
 }
 
 func appendAttempt(runDir string, a Attempt) error {
-	f, err := os.OpenFile(filepath.Join(runDir, attemptsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(filepath.Join(runDir, rundir.AttemptsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
@@ -114,51 +114,7 @@ func appendAttempt(runDir string, a Attempt) error {
 }
 
 // Attempts reads the attempts of the run in runDir, oldest first; a run never started has none.
-func Attempts(runDir string) []Attempt {
-	f, err := os.Open(filepath.Join(runDir, attemptsFile))
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []Attempt
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var a Attempt
-		if json.Unmarshal(sc.Bytes(), &a) != nil {
-			continue
-		}
-		if n := len(out); n > 0 && out[n-1].Start.Equal(a.Start) {
-			out[n-1] = a // how the attempt begun on the line before ended
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
-}
-
-// States of a run, as its directory shows them.
-const (
-	StatePending     = "pending"     // never started
-	StateStarted     = "started"     // running now, or killed without a word
-	StateInterrupted = "interrupted" // stopped with a checkpoint; resumes
-	StateFailed      = "failed"      // ended with an error; starts again
-	StateDone        = "done"
-)
+func Attempts(runDir string) []Attempt { return rundir.Attempts(runDir) }
 
 // State reads the state of the run in runDir from its attempts.
-func State(runDir string) string {
-	as := Attempts(runDir)
-	if len(as) == 0 {
-		return StatePending
-	}
-	return as[len(as)-1].Outcome
-}
-
-// WallSeconds is the training time of a run over all its attempts.
-func WallSeconds(as []Attempt) float64 {
-	var s float64
-	for _, a := range as {
-		s += a.Seconds
-	}
-	return s
-}
+func State(runDir string) string { return rundir.State(rundir.Attempts(runDir)) }
