@@ -115,8 +115,7 @@ func randomClassifierInputs(net *models.Classifier, r *rand.Rand, fn func() floa
 func BenchmarkLSTMStep(b *testing.B) {
 	for _, layers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("lstm%d", layers), func(b *testing.B) {
-			c := models.RecurrentConfig{Cell: models.LSTM, Steps: 28, Features: 28, Hidden: 128, Layers: layers, Classes: 10}
-			net, err := models.BuildClassifier(models.RecurrentSpec(c), models.BuildOptions{Batch: 64, Training: true})
+			net, err := models.BuildClassifier(models.RecurrentSpec(benchLSTM(layers)), models.BuildOptions{Batch: 64, Training: true})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -127,16 +126,27 @@ func BenchmarkLSTMStep(b *testing.B) {
 	}
 }
 
+// benchLSTM is the suite's "lstm1" or "lstm2" model (layers 1 or 2).
+func benchLSTM(layers int) models.RecurrentConfig {
+	return models.RecurrentConfig{Cell: models.LSTM, Steps: 28, Features: 28, Hidden: 128, Layers: layers, Classes: 10}
+}
+
 // benchLayer is the Transformer layer size of the suite: d 64, 4 heads, ff 256, no dropout.
 var benchLayer = graphs.LayerConfig{Dim: 64, Heads: 4, FF: 256}
+
+// benchTFEnc and benchSeq2Seq are the suite's "tfenc" and "seq2seq" models.
+var (
+	benchTFEnc   = models.TransformerConfig{SourceVocab: 1000, SourceLen: 32, Layer: benchLayer, EncoderLayers: 2, Classes: 10}
+	benchSeq2Seq = models.TransformerConfig{SourceVocab: 1000, TargetVocab: 1000, SourceLen: 32, TargetLen: 32,
+		Layer: benchLayer, EncoderLayers: 2, DecoderLayers: 2}
+)
 
 // BenchmarkTransformerStep times the "tfenc" step (embedding 1000×64 + positions, 2 encoder
 // layers, mean-pool, fc →10, sequence 32, batch 32) and the "seq2seq" step (2+2
 // encoder-decoder, vocabulary 1000, sequences of 32, causal target mask, batch 32).
 func BenchmarkTransformerStep(b *testing.B) {
 	b.Run("tfenc", func(b *testing.B) {
-		c := models.TransformerConfig{SourceVocab: 1000, SourceLen: 32, Layer: benchLayer, EncoderLayers: 2, Classes: 10}
-		net, err := models.BuildClassifier(models.TransformerSpec(c), models.BuildOptions{Batch: 32, Training: true})
+		net, err := models.BuildClassifier(models.TransformerSpec(benchTFEnc), models.BuildOptions{Batch: 32, Training: true})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -145,9 +155,7 @@ func BenchmarkTransformerStep(b *testing.B) {
 		benchStep(b, net.Graph)
 	})
 	b.Run("seq2seq", func(b *testing.B) {
-		c := models.TransformerConfig{SourceVocab: 1000, TargetVocab: 1000, SourceLen: 32, TargetLen: 32,
-			Layer: benchLayer, EncoderLayers: 2, DecoderLayers: 2}
-		m, err := models.BuildSeq2Seq(c, models.BuildOptions{Batch: 32, Training: true})
+		m, err := models.BuildSeq2Seq(benchSeq2Seq, models.BuildOptions{Batch: 32, Training: true})
 		if err != nil {
 			b.Fatal(err)
 		}
