@@ -43,10 +43,12 @@ func suiteGraphs(t *testing.T) map[string]*models.Graph {
 }
 
 // TestSummaryParamsMatchPyTorch pins the parameter totals of the suite's models to
-// PyTorch's sum(p.numel()) for scripts/bench/pytorch_reference.py's modules, and checks
-// that every parameter is in exactly one row.
+// PyTorch's sum(p.numel()) for scripts/bench/pytorch_reference.py's modules, and their
+// forward flops per example to that script's formulas (its *_fwd_flops over the batch); it
+// checks that every parameter is in exactly one row.
 func TestSummaryParamsMatchPyTorch(t *testing.T) {
 	want := map[string]int{"cnn": 421_642, "lstm1": 82_186, "lstm2": 214_282, "tfenc": 164_618, "seq2seq": 426_728}
+	wantFLOPs := map[string]int64{"cnn": 8_482_304, "lstm1": 4_475_392, "lstm2": 11_815_424, "tfenc": 6_817_024, "seq2seq": 20_348_928}
 	for name, g := range suiteGraphs(t) {
 		s, err := ModelSummary(g, adam)
 		if err != nil {
@@ -54,6 +56,9 @@ func TestSummaryParamsMatchPyTorch(t *testing.T) {
 		}
 		if s.Params != want[name] {
 			t.Errorf("%s: %d parameters, PyTorch has %d", name, s.Params, want[name])
+		}
+		if s.FLOPs != wantFLOPs[name] {
+			t.Errorf("%s: %d forward flops per example, the reference counts %d", name, s.FLOPs, wantFLOPs[name])
 		}
 		rows := 0
 		for _, l := range s.Layers {
