@@ -14,6 +14,7 @@ import (
 type Graph struct {
 	Scope *graphs.Scope
 	Loss  *G.Node // nil in evaluation graphs
+	Batch int     // examples (sequences, for a stream) per run, BuildOptions.Batch
 }
 
 // Batch is a batch of examples written as a model's inputs, the form in which training,
@@ -104,7 +105,7 @@ func build(o BuildOptions, fn func(s *graphs.Scope) *G.Node) (g *Graph, err erro
 			g, err = nil, fmt.Errorf("models: building the graph: %v", r)
 		}
 	}()
-	g = &Graph{Scope: o.scope()}
+	g = &Graph{Scope: o.scope(), Batch: o.Batch}
 	loss := fn(g.Scope)
 	if o.Training {
 		g.Loss = loss

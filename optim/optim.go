@@ -283,3 +283,15 @@ func (b *buffers) setState(optimizer string, s State) error {
 // compile to. The float32 product is exact in float64, so only the sum is rounded
 // (twice: to float64, then float32, which differs from one rounding only in rare ties).
 func fma32(a, b, c float32) float32 { return float32(float64(a)*float64(b) + float64(c)) }
+
+// StateFloats is how many float32 values the optimizer cfg names keeps per parameter value:
+// 2 for adam and adamw (exp_avg, exp_avg_sq), 1 for sgd with momentum, 0 for plain sgd. It
+// counts the buffers New allocates, so it cannot drift from them.
+func StateFloats(cfg Config) (int, error) {
+	one := []Param{{Name: "p", Value: make([]float32, 1), Grad: make([]float32, 1)}}
+	o, err := New(cfg, one)
+	if err != nil {
+		return 0, err
+	}
+	return len(o.State().Buffers), nil
+}

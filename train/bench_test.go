@@ -123,8 +123,20 @@ func BenchmarkLSTMStep(b *testing.B) {
 	}
 }
 
+// benchLSTM is the suite's "lstm1" or "lstm2" model (layers 1 or 2).
+func benchLSTM(layers int) models.RecurrentConfig {
+	return models.RecurrentConfig{Cell: models.LSTM, Steps: 28, Features: 28, Hidden: 128, Layers: layers, Classes: 10}
+}
+
 // benchLayer is the Transformer layer size of the suite: d 64, 4 heads, ff 256, no dropout.
 var benchLayer = graphs.LayerConfig{Dim: 64, Heads: 4, FF: 256}
+
+// benchTFEnc and benchSeq2Seq are the suite's "tfenc" and "seq2seq" models.
+var (
+	benchTFEnc   = models.TransformerConfig{SourceVocab: 1000, SourceLen: 32, Layer: benchLayer, EncoderLayers: 2, Classes: 10}
+	benchSeq2Seq = models.TransformerConfig{SourceVocab: 1000, TargetVocab: 1000, SourceLen: 32, TargetLen: 32,
+		Layer: benchLayer, EncoderLayers: 2, DecoderLayers: 2}
+)
 
 // BenchmarkTransformerStep times the "tfenc" step (embedding 1000×64 + positions, 2 encoder
 // layers, mean-pool, fc →10, sequence 32, batch 32) and the "seq2seq" step (2+2
@@ -160,11 +172,9 @@ func suiteGraph(name string) (*models.Graph, error) {
 	case "cnn":
 		return classifier(models.CNNSpec(models.DefaultCNN()), 64, func() float32 { return r.Float32() })
 	case "lstm1", "lstm2":
-		c := models.RecurrentConfig{Cell: models.LSTM, Steps: 28, Features: 28, Hidden: 128, Layers: int(name[4] - '0'), Classes: 10}
-		return classifier(models.RecurrentSpec(c), 64, normal)
+		return classifier(models.RecurrentSpec(benchLSTM(int(name[4]-'0'))), 64, normal)
 	case "tfenc":
-		c := models.TransformerConfig{SourceVocab: 1000, SourceLen: 32, Layer: benchLayer, EncoderLayers: 2, Classes: 10}
-		return classifier(models.TransformerSpec(c), 32, func() float32 { return float32(r.IntN(1000)) })
+		return classifier(models.TransformerSpec(benchTFEnc), 32, func() float32 { return float32(r.IntN(1000)) })
 	case "seq2seq":
 		return seq2seqGraph(r)
 	}
@@ -172,9 +182,7 @@ func suiteGraph(name string) (*models.Graph, error) {
 }
 
 func seq2seqGraph(r *rand.Rand) (*models.Graph, error) {
-	c := models.TransformerConfig{SourceVocab: 1000, TargetVocab: 1000, SourceLen: 32, TargetLen: 32,
-		Layer: benchLayer, EncoderLayers: 2, DecoderLayers: 2}
-	m, err := models.BuildSeq2Seq(c, models.BuildOptions{Batch: 32, Training: true})
+	m, err := models.BuildSeq2Seq(benchSeq2Seq, models.BuildOptions{Batch: 32, Training: true})
 	if err != nil {
 		return nil, err
 	}

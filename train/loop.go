@@ -52,6 +52,7 @@ type run struct {
 	ckptDir  string
 	record   recorders
 	progress *progress
+	summary  *models.Summary
 }
 
 // Run trains the experiment in o and writes its run directory.
@@ -98,6 +99,9 @@ func setup(o Options) (*run, error) {
 		return nil, err
 	}
 	if err := writeConfig(o.OutDir, r.cfg); err != nil {
+		return nil, err
+	}
+	if err := r.describeModel(); err != nil {
 		return nil, err
 	}
 	// A new run over a directory without checkpoints starts its records afresh.
@@ -163,6 +167,7 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 	ntrain, nval := r.task.Sizes()
 	fmt.Fprintf(r.o.Log, "training %s: %d train / %d val examples, %d epochs of %d steps, run directory %s\n",
 		r.cfg.Name, ntrain, nval, t.Epochs, r.batchesPerEpoch(), r.o.OutDir)
+	r.summary.Write(r.o.Log)
 	for ; r.prog.Epoch < t.Epochs; r.prog.Epoch, r.prog.Batch = r.prog.Epoch+1, 0 {
 		batches := r.task.Batches(r.prog.Epoch)
 		r.progress.startEpoch(r.prog.Epoch, t.Epochs, len(batches), r.prog.Batch)

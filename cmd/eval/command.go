@@ -24,6 +24,7 @@ type options struct {
 	batch      int
 	samples    int
 	beam       int
+	summary    bool
 	// lengthPenalty overrides the run's decode.length_penalty when the flag is given.
 	lengthPenalty *float64
 
@@ -56,6 +57,7 @@ Shell completion: eval completion bash|zsh|fish|powershell`,
 		Example: `  go run ./cmd/eval --checkpoint runs/mnist-cnn
   go run ./cmd/eval --checkpoint runs/mnist-cnn/checkpoints/last.safetensors --split val --json
   go run ./cmd/eval --checkpoint runs/opticks-charlm --json
+  go run ./cmd/eval --checkpoint runs/mnist-cnn --summary
   go run ./cmd/eval --checkpoint runs/cmudict-transformer --beam 4 --samples 10
   go run ./cmd/eval --checkpoint runs/cmudict-transformer --split val --length-penalty 0.6`,
 		Args: cobra.NoArgs,
@@ -73,6 +75,7 @@ Shell completion: eval completion bash|zsh|fish|powershell`,
 	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint file or run directory (required)")
 	f.StringVar(&o.split, "split", "test", "split to evaluate: test, val or train")
 	f.BoolVar(&o.json, "json", false, "print one JSON object instead of a table")
+	f.BoolVar(&o.summary, "summary", false, "print the model summary (layers, output shapes, parameters, memory, FLOPs) instead of evaluating")
 	f.StringVar(&o.dataPath, "data-path", "", "read the data set from this directory instead of the run's data.path")
 	f.IntVar(&o.batch, "batch-size", 0, "examples per evaluation step (default: the run's train.eval_batch_size)")
 	f.IntVar(&o.samples, "samples", 5, "sequence-to-sequence: decoded examples to print beside the figures")
@@ -102,6 +105,8 @@ func (o *options) validate() error {
 		return fmt.Errorf("--beam must not be negative, got %d", o.beam)
 	case o.samples < 0:
 		return fmt.Errorf("--samples must not be negative, got %d", o.samples)
+	case o.summary && o.json:
+		return errors.New("--summary prints a table; it does not combine with --json")
 	case o.batch < 0:
 		return fmt.Errorf("--batch-size must not be negative, got %d", o.batch)
 	case o.lengthPenalty != nil && (!(*o.lengthPenalty >= 0) || math.IsInf(*o.lengthPenalty, 1)):
@@ -133,6 +138,9 @@ func (o *options) run(ctx context.Context) error {
 		return err
 	}
 	defer m.Close()
+	if o.summary {
+		return printSummary(o.out, m)
+	}
 	metrics, err := m.Evaluate(ctx, o.split, o.eval)
 	if err != nil {
 		return err
