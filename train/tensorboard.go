@@ -21,7 +21,9 @@ import (
 // to the records before it in (step, train before val) order: those the previous leg logged
 // after the checkpoint the run resumed from, which the resumed run logs again at the same
 // steps, go, so steps stay in order and each is logged once (TensorBoard, shown an earlier
-// step again, would show the later values too). A torn record at the end goes at once.
+// step again, would show the later values too). The cut is made at the first record because a
+// recorder is not told the checkpoint's step; with train.log_every unchanged by the resume the
+// two cuts are the same. A torn record at the end goes at once.
 type eventLog struct {
 	w *tfevents.Writer
 	// resumed is set until the first record of a resumed run has cut the file back.
