@@ -1,6 +1,7 @@
 package tfevents
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -56,10 +57,7 @@ func Create(dir string, t time.Time) (*Writer, error) {
 		return nil, err
 	}
 	w := newWriter(f, path)
-	first := &tbpb.Event{WallTime: Seconds(t), What: &tbpb.Event_FileVersion{FileVersion: FileVersion}}
-	data, _ := proto.Marshal(first)
-	w.buf = AppendRecord(w.buf, data)
-	if err := w.Flush(); err != nil {
+	if err := w.start(t); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cannot write %s: %w", path, err)
 	}
@@ -92,12 +90,21 @@ func newWriter(f *os.File, path string) *Writer {
 	return w
 }
 
+// start writes the file_version event that begins every event file.
+func (w *Writer) start(t time.Time) error {
+	first := &tbpb.Event{WallTime: Seconds(t), What: &tbpb.Event_FileVersion{FileVersion: FileVersion}}
+	data, _ := proto.Marshal(first)
+	w.buf = AppendRecord(w.buf, data)
+	return w.Flush()
+}
+
 // Path is the event file's path.
 func (w *Writer) Path() string { return w.path }
 
 // Truncate flushes, then cuts the file back to its leading whole records whose events keep
 // accepts (nil accepts all): the first record that is torn, corrupt or refused goes, and
-// every record after it. Writing continues at the new end.
+// every record after it. Writing continues at the new end; a file cut back to nothing starts
+// again with the file_version event.
 func (w *Writer) Truncate(keep func(*tbpb.Event) bool) error {
 	if err := w.Flush(); err != nil {
 		return err
@@ -108,6 +115,9 @@ func (w *Writer) Truncate(keep func(*tbpb.Event) bool) error {
 	}
 	if err == nil {
 		_, err = w.f.Seek(end, io.SeekStart)
+	}
+	if err == nil && end == 0 {
+		err = w.start(time.Now())
 	}
 	if err != nil {
 		return fmt.Errorf("cannot cut back %s: %w", w.path, err)
@@ -141,11 +151,12 @@ func (w *Writer) keptEnd(keep func(*tbpb.Event) bool) (int64, error) {
 func (w *Writer) Scalar(tag string, step int64, wall float64, value float64) {
 	w.event.WallTime, w.event.Step, w.event.What = wall, step, &w.what
 	w.value.Tag, w.simple.SimpleValue = tag, float32(value)
-	var err error
-	w.data, err = proto.MarshalOptions{}.MarshalAppend(w.data[:0], &w.event)
-	if err != nil && w.err == nil {
-		w.err = err
+	data, err := proto.MarshalOptions{}.MarshalAppend(w.data[:0], &w.event)
+	if err != nil { // a tag that is not UTF-8
+		w.err = cmp.Or(w.err, fmt.Errorf("scalar %q: %w", tag, err))
+		return
 	}
+	w.data = data
 	w.buf = AppendRecord(w.buf, w.data)
 }
 

@@ -157,3 +157,30 @@ func TestScalarAllocatesNothing(t *testing.T) {
 		t.Errorf("Scalar and Flush allocate %v times, want 0", allocs)
 	}
 }
+
+// TestOpenGarbage: a file with no whole record reopens as an event file of its own.
+func TestOpenGarbage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.out.tfevents.1700000000.host")
+	if err := os.WriteFile(path, []byte("not a record"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Scalar("a", 1, 0, 1)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readScalars(t, path), []scalar{{"a", 1, 1}}; !equal(got, want) {
+		t.Errorf("garbage reopened and appended: %v, want %v", got, want)
+	}
+}
+
+func TestScalarBadTag(t *testing.T) {
+	w := create(t, scalar{"a", 1, 1})
+	w.Scalar("\xff", 2, 0, 2)
+	if err := w.Close(); err == nil || !strings.Contains(err.Error(), "scalar") {
+		t.Errorf("Close after a tag that is not UTF-8: %v, want an error naming the scalar", err)
+	}
+}
