@@ -42,7 +42,7 @@ type EpochRecord struct {
 type RecorderOpener func(dir string, fresh bool) (Recorder, error)
 
 // Recorders are opened by every run, in order.
-var Recorders = []RecorderOpener{openMetrics, openCurves}
+var Recorders = []RecorderOpener{openMetrics, openEvents, openCurves}
 
 // recorders fans each record out to every recorder of a run.
 type recorders []Recorder

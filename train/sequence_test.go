@@ -76,6 +76,7 @@ func checkResumes(t *testing.T, cfg config.Experiment, want map[string][]float32
 		}
 		got := weights(t, filepath.Join(dir, "checkpoints", "last.safetensors"))
 		checkSameTensors(t, fmt.Sprintf("stop at step %d and resume", stopAt), want, got)
+		checkEvents(t, dir)
 	}
 }
 

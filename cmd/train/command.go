@@ -36,8 +36,9 @@ func newCommand() *cobra.Command {
 		Short: "Train a model from a YAML experiment config",
 		Long: `Train a model from a YAML experiment config and write a run directory:
 config.yaml (the resolved config), metrics.jsonl (one JSON object per logged step and
-per epoch), checkpoints/last.safetensors, checkpoints/best.safetensors (best validation
-metric) and the latest step checkpoints.
+per epoch), the same measurements as a TensorBoard event file (events.out.tfevents.*, for
+tensorboard --logdir), checkpoints/last.safetensors, checkpoints/best.safetensors (best
+validation metric) and the latest step checkpoints.
 
 Without flags it trains the default experiment, mnist-cnn, on the MNIST copy embedded in
 the binary. --config takes an embedded config name or a YAML file; --set overrides one

@@ -233,8 +233,9 @@ func TestKill9LeavesResumableRun(t *testing.T) {
 			if !strings.Contains(p.stdout.String(), "run directory "+dir) {
 				t.Errorf("final --resume: stdout %q does not name the run directory", p.stdout.String())
 			}
-			checkCheckpoints(t, dir)
+			l := checkCheckpoints(t, dir)
 			checkMetricsFile(t, filepath.Join(dir, "metrics.jsonl"))
+			checkEventFile(t, dir, l.Progress.Step)
 			if m := evaluateRun(t, dir); m.Examples == 0 {
 				t.Errorf("evaluating the killed and resumed run: no validation examples")
 			}
