@@ -15,6 +15,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/pierrec/lz4/v4"
 )
 
 // The fuzz targets of the data readers: each input must be refused or read without a
@@ -227,6 +229,36 @@ func FuzzReadZText(f *testing.F) {
 		for _, v := range verses {
 			if v.Text != strings.TrimSpace(v.Text) || strings.Contains(v.Text, "  ") {
 				t.Fatalf("verse text %q has uncollapsed white space", v.Text)
+			}
+		}
+	})
+}
+
+func FuzzReadDescriptions(f *testing.F) {
+	addFiles(f, "testdata/translation-en-tiny.txt")
+	var z bytes.Buffer
+	zw := lz4.NewWriter(&z)
+	zw.Write([]byte("Package: a\nDescription-en: synopsis\n long text\n .\n  verbatim\n"))
+	zw.Close()
+	f.Add(z.Bytes())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n := len(b)
+		if r, err := decompressIndex(bytes.NewReader(b)); err == nil {
+			m, _ := io.Copy(io.Discard, io.LimitReader(r, 1<<24))
+			n = max(n, int(m))
+		}
+		var descs []Description
+		got := allocatedBy(func() {
+			r, err := decompressIndex(bytes.NewReader(b))
+			if err == nil {
+				descs, _ = ReadDescriptions("fuzz", r)
+			}
+		})
+		// LZ4 frames may claim 4 MiB blocks; each line is copied a few times as it is rendered.
+		checkBounded(t, got, n, 16, 20<<20)
+		for _, d := range descs {
+			if d.Package == "" || d.Synopsis == "" || d.Long == "" {
+				t.Fatalf("accepted description %+v", d)
 			}
 		}
 	})
