@@ -39,8 +39,8 @@ type Description struct {
 
 // LoadDescriptions reads the Translation-en index at path ("" means DescriptionsPath, plain or
 // LZ4-compressed) with ReadDescriptions and fills each Source from the Packages indexes apt
-// keeps beside it (the same name with binary-*_Packages for i18n_Translation-en): a package
-// none of them lists keeps Source "".
+// keeps beside it (the same name with binary-*_Packages for i18n_Translation-en, plain or
+// compressed): a package none of them lists keeps Source "".
 func LoadDescriptions(path string) ([]Description, error) {
 	if path == "" {
 		path = DescriptionsPath
@@ -52,13 +52,10 @@ func LoadDescriptions(path string) ([]Description, error) {
 	if err != nil {
 		return nil, err
 	}
-	pattern := strings.Replace(path, "_i18n_Translation-en", "_binary-*_Packages", 1)
-	if ext := filepath.Ext(path); ext == ".lz4" {
-		pattern = strings.TrimSuffix(pattern, ext) + "*"
-	}
-	indexes, _ := filepath.Glob(pattern) // the pattern is well-formed: Glob cannot fail
-	if pattern == path {
-		indexes = nil
+	var indexes []string
+	if strings.Contains(path, "_i18n_Translation-en") {
+		pattern := strings.Replace(strings.TrimSuffix(path, ".lz4"), "_i18n_Translation-en", "_binary-*_Packages", 1) + "*"
+		indexes, _ = filepath.Glob(pattern) // Glob fails only on a malformed pattern
 	}
 	sources := map[string]string{}
 	for _, p := range indexes {
@@ -240,7 +237,7 @@ func ReadPackageSources(name string, r io.Reader) (map[string]string, error) {
 // related descriptions never straddle two sets. Related are descriptions of the same source
 // package (Source, or the package name when Source is ""), with the same long text, or with
 // the same first paragraph of at least 8 words (0ad and 0ad-data are two source packages that
-// open with the same paragraph; so do the 93 of Puppet's modules). Groups of related
+// open with the same paragraph; so do 93 source packages of Puppet modules). Groups of related
 // descriptions are taken in a seeded random order: a group goes to validation while it fits
 // in round(valFrac*len(descs)) descriptions, else to test while it fits in
 // round(testFrac*len(descs)), else to training; so the held-out sets never exceed their

@@ -251,6 +251,10 @@ func TestLoadDescriptionsInstalled(t *testing.T) {
 	slices.Sort(short)
 	train, val, test := SplitDescriptions(descs, 0.05, 0.05, 1)
 	checkNoStraddle(t, map[string][]Description{"train": train, "val": val, "test": test})
-	t.Logf("%d descriptions (%d without a source package) in %d groups; median words: long %d, synopsis %d; split 0.05/0.05: %d/%d/%d",
-		len(descs), noSource, len(descriptionGroups(descs)), long[len(long)/2], short[len(short)/2], len(train), len(val), len(test))
+	groups, largest := descriptionGroups(descs), 0
+	for _, g := range groups {
+		largest = max(largest, len(g))
+	}
+	t.Logf("%d descriptions (%d without a source package) in %d groups (largest %d); median words: long %d, synopsis %d; split 0.05/0.05: %d/%d/%d",
+		len(descs), noSource, len(groups), largest, long[len(long)/2], short[len(short)/2], len(train), len(val), len(test))
 }
