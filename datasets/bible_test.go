@@ -6,6 +6,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -92,14 +93,7 @@ func writeZText(t *testing.T, dir string, records map[string]string) {
 	for i, books := range [][]bibleBook{kjvBooks[:39], kjvBooks[39:]} {
 		bzv[i] = make([]byte, zVerseRecord*len(testamentLayout(books)))
 	}
-	refs := slices.Sorted(func(yield func(string) bool) {
-		for r := range records {
-			if !yield(r) {
-				return
-			}
-		}
-	})
-	for _, ref := range refs {
+	for _, ref := range slices.Sorted(maps.Keys(records)) {
 		testament, index := layoutIndex(t, ref)
 		half := map[string]int{"ot": 0, "nt": 1}[testament]
 		rec := bzv[half][index*zVerseRecord:]

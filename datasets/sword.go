@@ -38,8 +38,10 @@ const (
 // ReadZText reads the SWORD zText module in dir (the files ot.bzs, ot.bzv, ot.bzz, nt.bzs,
 // nt.bzv and nt.bzz of a module with ModDrv=zText, CompressType=ZIP, SourceType=OSIS and the
 // KJV versification) into its 31,102 verses in canonical order, Genesis 1:1 to Revelation
-// 22:21, each made plain text by osisText. Book and chapter introductions (the heading
-// records of the index) are left out; a verse the module lacks has empty Text.
+// 22:21, each as plain text: notes and section titles removed with their contents, every
+// other tag removed and its text kept, entities decoded, white space collapsed (see
+// datasets/README.md). Book and chapter introductions (the heading records of the index) are
+// left out; a verse the module lacks has empty Text.
 func ReadZText(dir string) ([]Verse, error) {
 	ot, nt := kjvBooks[:39], kjvBooks[39:]
 	old, err := readTestamentFiles(dir, "ot", ot)
