@@ -3,6 +3,8 @@ package datasets
 import (
 	"bytes"
 	"compress/gzip"
+	"compress/zlib"
+	"encoding/binary"
 	"image"
 	"image/color"
 	"image/gif"
@@ -11,7 +13,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+
+	"github.com/pierrec/lz4/v4"
 )
 
 // The fuzz targets of the data readers: each input must be refused or read without a
@@ -154,6 +159,106 @@ func FuzzReadDing(f *testing.F) {
 		for _, p := range pairs {
 			if len(p.Source) == 0 || len(p.Source) > 8 || len(p.Target) == 0 || len(p.Target) > 8 {
 				t.Fatalf("pair %+v: a side outside 1..8 tokens", p)
+			}
+		}
+	})
+}
+
+// fuzzBooks is a small versification for FuzzReadZText: 10 index records, 5 of them verses.
+var fuzzBooks = []bibleBook{{"Gen", "Genesis", []int{3, 2}}}
+
+// zTextTestament builds a one-block testament of fuzzBooks holding texts at records 5, 6, ….
+func zTextTestament(texts ...string) (bzs, bzv, bzz []byte) {
+	var plain []byte
+	bzv = make([]byte, zVerseRecord*len(testamentLayout(fuzzBooks)))
+	for i, text := range texts {
+		rec := bzv[(4+i)*zVerseRecord:]
+		binary.LittleEndian.PutUint32(rec[4:], uint32(len(plain)))
+		binary.LittleEndian.PutUint16(rec[8:], uint16(len(text)))
+		plain = append(plain, text...)
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(plain)
+	zw.Close()
+	bzs = binary.LittleEndian.AppendUint32(nil, 0)
+	bzs = binary.LittleEndian.AppendUint32(bzs, uint32(z.Len()))
+	bzs = binary.LittleEndian.AppendUint32(bzs, uint32(len(plain)))
+	return bzs, bzv, z.Bytes()
+}
+
+// inflatedSize is the total size of the zlib blocks bzs points at in bzz, up to limit each.
+func inflatedSize(bzs, bzz []byte, limit int64) int {
+	n := 0
+	for r := 0; r+zBlockRecord <= len(bzs); r += zBlockRecord {
+		off, size := binary.LittleEndian.Uint32(bzs[r:]), binary.LittleEndian.Uint32(bzs[r+4:])
+		if uint64(off)+uint64(size) > uint64(len(bzz)) {
+			continue
+		}
+		if zr, err := zlib.NewReader(bytes.NewReader(bzz[off : off+size])); err == nil {
+			m, _ := io.Copy(io.Discard, io.LimitReader(zr, limit))
+			n += int(m)
+		}
+	}
+	return n
+}
+
+func FuzzReadZText(f *testing.F) {
+	for _, texts := range [][]string{
+		{`<w lemma="strong:H7225">EN el principio</w> crió`, `<note>n</note>text &amp; more`, "", "x"},
+		{"<title type=\"main\">T</title>v", "<chapter/>"},
+	} {
+		bzs, bzv, bzz := zTextTestament(texts...)
+		f.Add(bzs, bzv, bzz)
+	}
+	f.Fuzz(func(t *testing.T, bzs, bzv, bzz []byte) {
+		n := len(bzs) + len(bzv) + len(bzz) + inflatedSize(bzs, bzz, 1<<24)
+		var verses []Verse
+		var err error
+		got := allocatedBy(func() {
+			verses, err = readTestament("fuzz", bzs, bzv, bzz, fuzzBooks)
+			for i := range verses {
+				verses[i].Text = osisText(verses[i].Text)
+			}
+		})
+		// Blocks are inflated once and shared; each of the 5 verses copies at most 64 KiB.
+		checkBounded(t, got, n, 4, 5*(4<<16)+1<<20)
+		if err == nil && len(verses) != 5 {
+			t.Fatalf("read %d verses, the versification has 5", len(verses))
+		}
+		for _, v := range verses {
+			if v.Text != strings.TrimSpace(v.Text) || strings.Contains(v.Text, "  ") {
+				t.Fatalf("verse text %q has uncollapsed white space", v.Text)
+			}
+		}
+	})
+}
+
+func FuzzReadDescriptions(f *testing.F) {
+	addFiles(f, "testdata/translation-en-tiny.txt")
+	var z bytes.Buffer
+	zw := lz4.NewWriter(&z)
+	zw.Write([]byte("Package: a\nDescription-en: synopsis\n long text\n .\n  verbatim\n"))
+	zw.Close()
+	f.Add(z.Bytes())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n := len(b)
+		if r, err := decompressIndex(bytes.NewReader(b)); err == nil {
+			m, _ := io.Copy(io.Discard, io.LimitReader(r, 1<<24))
+			n = max(n, int(m))
+		}
+		var descs []Description
+		got := allocatedBy(func() {
+			r, err := decompressIndex(bytes.NewReader(b))
+			if err == nil {
+				descs, _ = ReadDescriptions("fuzz", r)
+			}
+		})
+		// LZ4 frames may claim 4 MiB blocks; each line is copied a few times as it is rendered.
+		checkBounded(t, got, n, 16, 20<<20)
+		for _, d := range descs {
+			if d.Package == "" || d.Synopsis == "" || d.Long == "" {
+				t.Fatalf("accepted description %+v", d)
 			}
 		}
 	})
