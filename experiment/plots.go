@@ -50,7 +50,7 @@ func writePNG(paths []string, dir, name string, draw func(w io.Writer) error) ([
 
 // writeConfusion writes confusion.png, the heat map of m.Confusion.
 func writeConfusion(dir string, m Metrics, classes []string) ([]string, error) {
-	title := fmt.Sprintf("%s split: %d examples, accuracy %.2f%% (colour: share of the true class)", m.Split, m.Examples, 100*m.Accuracy)
+	title := fmt.Sprintf("%s split: %d examples, accuracy %.2f%%\n(colour: share of the true class)", m.Split, m.Examples, 100*m.Accuracy)
 	return writePNG(nil, dir, "confusion.png", func(w io.Writer) error { return plots.Confusion(w, m.Confusion, classes, title) })
 }
 

@@ -28,5 +28,5 @@ func Attention(w io.Writer, source, output []string, weights [][]float64, title 
 	cell := vg.Points(22)
 	width := vg.Length(len(source))*cell + vg.Points(7*float64(longest(output))) + vg.Points(70)
 	height := vg.Length(len(output))*cell + vg.Points(6*float64(longest(source))) + vg.Points(70)
-	return writePlot(w, p, max(width, vg.Points(6*float64(len([]rune(title))))+vg.Points(20)), max(height, vg.Points(160)))
+	return writePlot(w, p, width, max(height, vg.Points(160)))
 }

@@ -39,14 +39,15 @@ func Grid(w io.Writer, tiles []Tile, title string) error {
 	line := vg.Points(1.25 * captionSize)
 	tileHeight := tileImage + 2*line + vg.Points(10)
 	titleHeight := vg.Points(24)
-	width := max(vg.Length(cols)*tileWidth, vg.Points(7*float64(len([]rune(title)))))
-	height := vg.Length(rows)*tileHeight + titleHeight
-	img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseBackgroundColor(color.White))
-	c := draw.New(img)
 	style := func(size vg.Length, col color.Color) draw.TextStyle {
 		return draw.TextStyle{Color: col, Font: font.From(plot.DefaultFont, size), XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
 	}
-	c.FillText(style(11, color.Black), vg.Point{X: width / 2, Y: height - vg.Points(6)}, title)
+	heading := style(11, color.Black)
+	width := max(vg.Length(cols)*tileWidth, heading.Width(title)+vg.Points(16))
+	height := vg.Length(rows)*tileHeight + titleHeight
+	img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseBackgroundColor(color.White))
+	c := draw.New(img)
+	c.FillText(heading, vg.Point{X: width / 2, Y: height - vg.Points(6)}, title)
 	said, truth := style(captionSize, color.RGBA{190, 20, 20, 255}), style(captionSize, color.Black)
 	for i, t := range tiles {
 		x := vg.Length(i%cols)*tileWidth + tileWidth/2

@@ -107,8 +107,10 @@ func longest(names []string) int {
 	return n
 }
 
-// writePlot draws p as a width × height PNG with a margin above the title.
+// writePlot draws p as a width × height PNG, wider if its title needs it, with a margin
+// above the title.
 func writePlot(w io.Writer, p *plot.Plot, width, height vg.Length) error {
+	width = max(width, p.Title.TextStyle.Width(p.Title.Text)+vg.Points(16))
 	img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseBackgroundColor(color.White))
 	p.Draw(draw.Crop(draw.New(img), vg.Points(4), -vg.Points(4), 0, -vg.Points(6)))
 	_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
