@@ -22,8 +22,9 @@ type Plotter interface {
 
 // How much EvalOptions.Plots keeps.
 const (
-	plotMistakes  = 64 // images in mistakes.png
-	plotAttention = 4  // decoded examples drawn as attention-1.png …
+	plotMistakes  = 64   // images in mistakes.png
+	plotAttention = 4    // decoded examples drawn as attention-1.png …
+	plotSurprisal = 1200 // characters in surprisal.png
 )
 
 // WritePlots creates dir if needed and writes the pictures of m there (see Plotter), and
@@ -152,4 +153,21 @@ func tokens(v *datasets.Vocab, ids []int) []string {
 		}
 	}
 	return out
+}
+
+// WritePlots writes surprisal.png: the split's first characters coloured by their bits.
+func (e *charSplits) WritePlots(dir string, m Metrics, _ []string) ([]string, error) {
+	if len(m.Surprisal) == 0 {
+		return nil, nil
+	}
+	ids, err := pickSplit(m.Split, e.task.train, e.task.val, e.task.test)
+	if err != nil {
+		return nil, err
+	}
+	chars := make([]string, len(m.Surprisal))
+	for i := range chars {
+		chars[i] = e.task.info.Vocab.Token(ids[i+1])
+	}
+	title := fmt.Sprintf("the first %d characters of the %s split, each coloured by its surprisal −log₂ p (%.3f bits/char on the split)", len(chars), m.Split, m.BitsPerChar)
+	return writePNG(nil, dir, "surprisal.png", func(w io.Writer) error { return plots.Surprisal(w, chars, m.Surprisal, title) })
 }

@@ -188,9 +188,8 @@ func TestSeq2SeqPlots(t *testing.T) {
 	checkPictures(t, paths, dir, names, 150)
 }
 
-// TestPlotsOfOtherTasks: a text classifier draws its confusion matrix and keeps no
-// mistakes; a language model draws nothing and leaves the directory alone.
-func TestPlotsOfOtherTasks(t *testing.T) {
+// TestTextPlots: a text classifier draws its confusion matrix and keeps no mistakes.
+func TestTextPlots(t *testing.T) {
 	text := openModel(t, saveUntrained(t, "sentiment-lstm"))
 	got := evaluate(t, text, "val", EvalOptions{Plots: true})
 	dir := t.TempDir()
@@ -202,13 +201,47 @@ func TestPlotsOfOtherTasks(t *testing.T) {
 	if got.Mistakes != nil {
 		t.Errorf("a text classifier kept %d mistakes", len(got.Mistakes))
 	}
-	lm := openModel(t, saveUntrained(t, "opticks-charlm"))
-	none := filepath.Join(t.TempDir(), "none")
-	paths, err = lm.WritePlots(none, evaluate(t, lm, "val", EvalOptions{Plots: true}))
-	if err != nil || paths != nil {
-		t.Errorf("language model: wrote %v, %v; want nothing", paths, err)
+}
+
+// TestLanguageModelPlots: with Plots a language model keeps the bits of the split's first
+// characters in order: read as one stream (batch 1) they are every character's, averaging to
+// the split's bits per character, and the first stream of a larger batch gives the same ones.
+// It draws surprisal.png.
+func TestLanguageModelPlots(t *testing.T) {
+	path := saveUntrained(t, "opticks-charlm")
+	one, err := OpenModel(path, "", 1)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(none); !os.IsNotExist(err) {
-		t.Errorf("language model: %s exists (%v)", none, err)
+	defer one.Close()
+	ev := one.Evaluator.(*charSplits)
+	all, err := ev.evaluate(context.Background(), "val", ev.task.val, len(ev.task.val))
+	if err != nil {
+		t.Fatal(err)
 	}
+	var sum float64
+	for _, b := range all.Surprisal {
+		sum += b
+	}
+	if len(all.Surprisal) != all.Examples || math.Abs(sum/float64(len(all.Surprisal))-all.BitsPerChar) > 1e-9 {
+		t.Fatalf("one stream: %d bits averaging %v, want %d averaging %v", len(all.Surprisal), sum/float64(len(all.Surprisal)), all.Examples, all.BitsPerChar)
+	}
+	m := openModel(t, path)
+	got := evaluate(t, m, "val", EvalOptions{Plots: true})
+	lm := m.Evaluator.(*charSplits)
+	first := newStreams(len(ev.task.val), lm.batch, lm.cfg.Steps).n // the first stream's targets
+	if len(got.Surprisal) != min(plotSurprisal, first) {
+		t.Fatalf("kept %d bits, want %d", len(got.Surprisal), min(plotSurprisal, first))
+	}
+	for i, b := range got.Surprisal {
+		if math.Abs(b-all.Surprisal[i]) > 1e-4 {
+			t.Fatalf("character %d: %v bits in the first stream, %v read alone", i+1, b, all.Surprisal[i])
+		}
+	}
+	dir := t.TempDir()
+	paths, err := m.WritePlots(dir, got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPictures(t, paths, dir, []string{"surprisal.png"}, 200)
 }

@@ -60,7 +60,8 @@ type EvalOptions struct {
 	// LengthPenalty, when set, overrides the configured decode.length_penalty.
 	LengthPenalty *float64
 	// Plots keeps in Metrics what a Plotter draws: the most confident mistakes of image
-	// classifiers, the cross-attention of the first decoded examples of sequence models.
+	// classifiers, the cross-attention of the first decoded examples of sequence models,
+	// the surprisal of the first characters of language models.
 	Plots bool
 }
 
@@ -83,6 +84,7 @@ type Metrics struct {
 	// Kept for the pictures when EvalOptions.Plots asks; not part of the report.
 	Mistakes  []Mistake   `json:"-"` // image classifiers: the most confident first
 	Attention []Attention `json:"-"` // sequence-to-sequence: the first decoded examples
+	Surprisal []float64   `json:"-"` // language models: bits of the split's tokens 1, 2, …
 }
 
 // Mistake is a misclassified example of a split.

@@ -127,6 +127,27 @@ func TestGrid(t *testing.T) {
 	}
 }
 
+// TestSurprisal: a page of text coloured by bits is a PNG as wide as 80 columns and as high
+// as its lines; bits that do not fit the characters are refused.
+func TestSurprisal(t *testing.T) {
+	text := strings.Repeat("the quick brown fox\n", 10) + strings.Repeat("x", 200)
+	var chars []string
+	var bits []float64
+	for i, r := range text {
+		chars, bits = append(chars, string(r)), append(bits, float64(i%10))
+	}
+	var buf bytes.Buffer
+	if err := Surprisal(&buf, chars, bits, "surprisal"); err != nil {
+		t.Fatal(err)
+	}
+	// 10 short lines and 200 characters on 3 more, 14 points each at 96 dots per inch.
+	lines := 13 * 14 * 96 / 72
+	decodePNG(t, buf.Bytes(), 80*7.5*96/72, 80*7.5*96/72+40, lines, lines+120)
+	if err := Surprisal(io.Discard, chars, bits[1:], ""); err == nil {
+		t.Errorf("%d bits for %d characters: no error", len(bits)-1, len(chars))
+	}
+}
+
 // TestWriteFile: a picture replaces its file whole; a failed drawing leaves the old file and
 // no temporary file behind.
 func TestWriteFile(t *testing.T) {

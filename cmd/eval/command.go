@@ -57,7 +57,8 @@ Sequence-to-sequence models also report the teacher-forced token accuracy and pr
 --samples decoded examples. --json prints one JSON object.
 
 --plots DIR writes pictures of the results there: confusion.png for classifiers,
-mistakes.png for image classifiers, attention-1.png … for sequence-to-sequence models.
+mistakes.png for image classifiers, attention-1.png … for sequence-to-sequence models,
+surprisal.png for language models.
 
 Shell completion: eval completion bash|zsh|fish|powershell`,
 		Example: `  go run ./cmd/eval --checkpoint runs/mnist-cnn
@@ -87,7 +88,7 @@ Shell completion: eval completion bash|zsh|fish|powershell`,
 	f.IntVar(&o.batch, "batch-size", 0, "examples per evaluation step (default: the run's train.eval_batch_size)")
 	f.IntVar(&o.samples, "samples", 5, "sequence-to-sequence: decoded examples to print beside the figures")
 	f.IntVar(&o.beam, "beam", 0, "sequence-to-sequence: beam width (default: the run's decode.beam; 1 = greedy)")
-	f.StringVar(&o.plots, "plots", "", "write pictures of the results (confusion matrix, mistakes, attention) as PNG files in this directory")
+	f.StringVar(&o.plots, "plots", "", "write pictures of the results (confusion matrix, mistakes, attention, surprisal) as PNG files in this directory")
 	o.lengthPenalty = f.Float64("length-penalty", 0, "sequence-to-sequence: beam scores are log-probabilities over length^this (default: the run's decode.length_penalty)")
 	_ = cmd.RegisterFlagCompletionFunc("checkpoint", cli.CompleteCheckpoints)
 	_ = cmd.RegisterFlagCompletionFunc("split", cobra.FixedCompletions([]string{"test", "val", "train"}, cobra.ShellCompDirectiveNoFileComp))

@@ -69,7 +69,7 @@ func TestEvalPlots(t *testing.T) {
 }
 
 // TestEvalPlotsOfTasks: a pronunciation model draws one attention map per decoded example
-// (four), a language model none, which the table says.
+// (four), a language model the surprisal of the split's first characters.
 func TestEvalPlotsOfTasks(t *testing.T) {
 	t.Run("seq2seq", func(t *testing.T) {
 		run := shared.Task(t, "cmudict-transformer")
@@ -86,12 +86,12 @@ func TestEvalPlotsOfTasks(t *testing.T) {
 	})
 	t.Run("language model", func(t *testing.T) {
 		run := shared.Task(t, "opticks-charlm")
-		code, stdout, stderr := runEval("--checkpoint", run, "--plots", t.TempDir())
-		if code != 0 || stderr != "" {
-			t.Fatalf("exit status %d, stderr %q", code, stderr)
+		dir := t.TempDir()
+		r := taskJSON(t, with("perplexity", "bits_per_char", "plots"), "--checkpoint", run, "--plots", dir)
+		want := []string{filepath.Join(dir, "surprisal.png")}
+		if !slices.Equal(r.Plots, want) {
+			t.Fatalf("plots %v, want %v", r.Plots, want)
 		}
-		if !strings.Contains(stdout, "plots      none: this kind of model has no pictures") {
-			t.Errorf("stdout does not say there are no pictures:\n%s", stdout)
-		}
+		checkPNGs(t, dir, want)
 	})
 }
