@@ -101,7 +101,7 @@ func (e *pairEvaluator) WritePlots(dir string, m Metrics, _ []string) ([]string,
 		if len(out) > 0 && out[len(out)-1] == "<eos>" {
 			out = out[:len(out)-1]
 		}
-		title := fmt.Sprintf("%s → %s (last decoder layer, mean of %d heads)", a.Input, TargetText(e.task.info, out), a.Heads)
+		title := fmt.Sprintf("%s → %s\nlast decoder layer, mean of %d heads (colour: weight, white 0 to dark 1)", a.Input, TargetText(e.task.info, out), a.Heads)
 		var err error
 		paths, err = writePNG(paths, dir, fmt.Sprintf("attention-%d.png", i+1), func(w io.Writer) error {
 			return plots.Attention(w, a.Source, a.Output, a.Weights, title)
