@@ -97,11 +97,7 @@ func (e *textSplits) WritePlots(dir string, m Metrics, classes []string) ([]stri
 func (e *pairEvaluator) WritePlots(dir string, m Metrics, _ []string) ([]string, error) {
 	var paths []string
 	for i, a := range m.Attention {
-		out := a.Output
-		if len(out) > 0 && out[len(out)-1] == "<eos>" {
-			out = out[:len(out)-1]
-		}
-		title := fmt.Sprintf("%s → %s\nlast decoder layer, mean of %d heads (colour: weight, white 0 to dark 1)", a.Input, TargetText(e.task.info, out), a.Heads)
+		title := fmt.Sprintf("%s → %s\nlast decoder layer, mean of %d heads (colour: weight, white 0 to dark 1)", a.Input, a.Hypothesis, a.Heads)
 		var err error
 		paths, err = writePNG(paths, dir, fmt.Sprintf("attention-%d.png", i+1), func(w io.Writer) error {
 			return plots.Attention(w, a.Source, a.Output, a.Weights, title)
@@ -137,7 +133,7 @@ func (e *pairEvaluator) keepAttention(ctx context.Context, m *Metrics, tr *model
 				w[t][j] = a.Mean(t, j)
 			}
 		}
-		m.Attention = append(m.Attention, Attention{Input: keys[i], Source: tokens(sv, srcs[i]), Output: out[:a.Steps], Heads: a.Heads, Weights: w})
+		m.Attention = append(m.Attention, Attention{Input: keys[i], Hypothesis: TargetText(e.task.info, tv.Decode(hyps[i])), Source: tokens(sv, srcs[i]), Output: out[:a.Steps], Heads: a.Heads, Weights: w})
 	}
 	return nil
 }

@@ -163,7 +163,7 @@ func TestSeq2SeqPlots(t *testing.T) {
 		if len(out) < info.TargetLen {
 			out = append(out, "<eos>")
 		}
-		if a.Input != s.Source || !slices.Equal(a.Source, src) || !slices.Equal(a.Output, out) {
+		if a.Input != s.Source || a.Hypothesis != s.Hypothesis || !slices.Equal(a.Source, src) || !slices.Equal(a.Output, out) {
 			t.Errorf("map %d: %q %v → %v; want sample %q %v → %v", i, a.Input, a.Source, a.Output, s.Source, src, out)
 		}
 		if len(a.Weights) != len(a.Output) || a.Heads != m.Checkpoint.Config.Model.Transformer().Heads {

@@ -98,10 +98,10 @@ type Mistake struct {
 // while it wrote an output: Weights[t][j], averaged over the heads, is the weight output
 // token t put on source token j, and each row sums to 1.
 type Attention struct {
-	Input          string   // the source as written
-	Source, Output []string // Output ends with <eos> when the model ended it
-	Heads          int
-	Weights        [][]float64 // (len(Output), len(Source))
+	Input, Hypothesis string   // the source and the output as written
+	Source, Output    []string // Output ends with <eos> when the model ended it
+	Heads             int
+	Weights           [][]float64 // (len(Output), len(Source))
 }
 
 // Sample is one decoded example shown beside the metrics.
