@@ -118,6 +118,8 @@ func (o *options) validate() error {
 		return fmt.Errorf("--samples must not be negative, got %d", o.samples)
 	case o.summary && o.json:
 		return errors.New("--summary prints a table; it does not combine with --json")
+	case o.summary && o.plots != "":
+		return errors.New("--summary describes the model without evaluating it; it does not combine with --plots")
 	case o.batch < 0:
 		return fmt.Errorf("--batch-size must not be negative, got %d", o.batch)
 	case o.lengthPenalty != nil && (!(*o.lengthPenalty >= 0) || math.IsInf(*o.lengthPenalty, 1)):

@@ -59,6 +59,9 @@ func TestEvalPlots(t *testing.T) {
 		t.Errorf("table does not end with %q:\n%s", line, stdout)
 	}
 
+	code, stdout, stderr = runEval("--checkpoint", run, "--summary", "--plots", dir)
+	clitest.CheckOneLineError(t, "eval", code, stderr, "--summary", "--plots")
+
 	file := filepath.Join(t.TempDir(), "file")
 	write(t, file, nil)
 	code, stdout, stderr = runEval("--checkpoint", run, "--plots", filepath.Join(file, "plots"))
