@@ -166,7 +166,7 @@ func (c *chunkCall) run(w, lo, hi int) {
 }
 
 type chunk struct {
-	c          *chunkCall
+	c         *chunkCall
 	w, lo, hi int
 }
 
