@@ -2,8 +2,13 @@ package graphs
 
 import (
 	"fmt"
+	"hash"
+	"reflect"
+	"strings"
 
+	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 // Program runs a training graph's nodes in topological order, as Gorgonia's tape machine does,
@@ -49,11 +54,59 @@ func Compile(g *G.ExprGraph, outputs ...*G.Node) (*Program, error) {
 		for it := g.From(n.ID()); it.Next(); {
 			s.args = append(s.args, it.Node().(*G.Node))
 		}
+		if isPlainAdd(n, s.args) {
+			s.op = &addOp{}
+		}
 		s.in = make([]G.Value, len(s.args))
 		p.steps = append(p.steps, s)
 	}
 	return p, nil
 }
+
+// isPlainAdd says whether n is Gorgonia's element-wise addition of two tensors of its own
+// shape, such as differentiation makes to sum the gradients of a value used twice: its
+// UsePreallocDo infers types and allocates on every run, so a Program runs addOp instead.
+func isPlainAdd(n *G.Node, args []*G.Node) bool {
+	if reflect.TypeOf(n.Op()).String() != "gorgonia.elemBinOp" || !strings.HasPrefix(n.Op().String(), "+") || len(args) != 2 {
+		return false
+	}
+	return !n.IsScalar() && n.Shape().Eq(args[0].Shape()) && n.Shape().Eq(args[1].Shape()) &&
+		n.Dtype() == args[0].Dtype() && n.Dtype() == args[1].Dtype()
+}
+
+// addOp is a + b into a buffer of its own, for Programs only (it is never in a graph).
+type addOp struct{ out buffer }
+
+func (op *addOp) Do(vals ...G.Value) (G.Value, error) {
+	dt := vals[0].Dtype()
+	out := op.out.get(dt, vals[0].Shape())
+	switch dt {
+	case tensor.Float32:
+		addInto(data[float32](vals[0]), data[float32](vals[1]), data[float32](out))
+	case tensor.Float64:
+		addInto(data[float64](vals[0]), data[float64](vals[1]), data[float64](out))
+	default:
+		return nil, fmt.Errorf("graphs: add: unsupported type %v", dt)
+	}
+	return out, nil
+}
+
+func addInto[T float](a, b, out []T) {
+	for i := range out {
+		out[i] = a[i] + b[i]
+	}
+}
+
+// The rest of G.Op, which a Program never calls.
+func (op *addOp) Arity() int                                     { return 2 }
+func (op *addOp) Type() hm.Type                                  { return fnType(1, 1, 1) }
+func (op *addOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return nil, nil }
+func (op *addOp) ReturnsPtr() bool                               { return false }
+func (op *addOp) CallsExtern() bool                              { return false }
+func (op *addOp) OverwritesInput() int                           { return -1 }
+func (op *addOp) WriteHash(h hash.Hash)                          { fmt.Fprint(h, "program-add") }
+func (op *addOp) Hashcode() uint32                               { return 0 }
+func (op *addOp) String() string                                 { return "program-add" }
 
 // ancestors are the IDs of outputs and of every node they depend on; nil for no outputs.
 func ancestors(g *G.ExprGraph, outputs []*G.Node) map[int64]bool {

@@ -41,6 +41,7 @@ func BenchmarkCNNStep(b *testing.B) {
 		idx[i] = i
 	}
 	fill := imageBatch(net, im, datasets.Normalization{})
+	warmUp(b, st, fill(idx))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -85,6 +86,7 @@ func benchStep(b *testing.B, g *models.Graph) {
 		b.Fatal(err)
 	}
 	defer st.Close()
+	warmUp(b, st, batch)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -93,6 +95,17 @@ func benchStep(b *testing.B, g *models.Graph) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+}
+
+// warmUp takes the steps that allocate the graph's buffers before the timed ones, as the
+// PyTorch reference times steps after 5 of warm-up, so that allocations per step are the
+// steady state's.
+func warmUp(b *testing.B, st *Stepper, batch models.Batch) {
+	for range 3 {
+		if _, err := st.Step(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // randomClassifierInputs fills x with values from fn, the mask (if any) with ones and the
