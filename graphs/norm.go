@@ -40,6 +40,7 @@ type layerNormOp struct {
 	mean, rstd []float64 // per row, from the last forward run
 	workers    int
 	out        buffer
+	fwd32      rowTask[float32]
 }
 
 func (op *layerNormOp) Arity() int    { return 3 }
@@ -77,11 +78,20 @@ func (op *layerNormOp) Do(vals ...G.Value) (G.Value, error) {
 
 func layerNormForward[T float](op *layerNormOp, x, w, b, out []T) {
 	d := op.dim
-	parallel(op.rows, op.workers, func(_, lo, hi int) {
-		for r := lo; r < hi; r++ {
-			op.mean[r], op.rstd[r] = NormalizeRow(out[r*d:][:d], x[r*d:][:d], w, b, op.eps)
+	t, ok := any(&op.fwd32).(*rowTask[T])
+	if !ok { // float64, for the gradient checks: a closure per run
+		t = &rowTask[T]{}
+	}
+	if t.run == nil {
+		t.run = func(_, lo, hi int) {
+			x, w, b, out := t.s[0], t.s[1], t.s[2], t.s[3]
+			for r := lo; r < hi; r++ {
+				op.mean[r], op.rstd[r] = NormalizeRow(out[r*d:][:d], x[r*d:][:d], w, b, op.eps)
+			}
 		}
-	})
+	}
+	t.s = [4][]T{x, w, b, out}
+	parallel(op.rows, op.workers, t.run)
 }
 
 // NormalizeRow writes the layer norm of row into out (which may be row itself): row less
@@ -111,9 +121,10 @@ func NormalizeRow[T float](out, row, w, b []T, eps float64) (mean, rstd float64)
 // 1 weight, 2 bias); its inputs are x, weight and the output's gradient.
 type layerNormGradOp struct {
 	fusedOp
-	fwd *layerNormOp
-	wrt int
-	out buffer
+	fwd  *layerNormOp
+	wrt  int
+	out  buffer
+	dx32 rowTask[float32]
 }
 
 func (op *layerNormGradOp) Arity() int { return 3 }
@@ -151,6 +162,28 @@ func (op *layerNormGradOp) Do(vals ...G.Value) (G.Value, error) {
 	return out, nil
 }
 
+// layerNormInputGrad computes rows [lo, hi) of dx (see layerNormBackward).
+func layerNormInputGrad[T float](f *layerNormOp, lo, hi int, x, w, dOut, grad []T) {
+	d := f.dim
+	for r := lo; r < hi; r++ {
+		mean, rstd := f.mean[r], f.rstd[r]
+		xr, dr := x[r*d:][:d], dOut[r*d:][:d]
+		var sg, sgx float64
+		for j, v := range xr {
+			g := float64(dr[j] * w[j])
+			sg += g
+			sgx += g * (float64(v) - mean) * rstd
+		}
+		sg /= float64(d)
+		sgx /= float64(d)
+		o := grad[r*d:][:d]
+		for j, v := range xr {
+			g := float64(dr[j] * w[j])
+			o[j] = T((g - sg - (float64(v)-mean)*rstd*sgx) * rstd)
+		}
+	}
+}
+
 // layerNormBackward computes one gradient from dOut. With x̂ = (x − μ)/σ and g = dOut ⊙ w,
 // dx = (g − mean(g) − x̂·mean(g ⊙ x̂))/σ per row, dw = Σ_rows dOut ⊙ x̂, db = Σ_rows dOut.
 func layerNormBackward[T float](op *layerNormGradOp, x, w, dOut, grad []T) {
@@ -158,25 +191,15 @@ func layerNormBackward[T float](op *layerNormGradOp, x, w, dOut, grad []T) {
 	d := f.dim
 	switch op.wrt {
 	case 0:
-		parallel(f.rows, f.workers, func(_, lo, hi int) {
-			for r := lo; r < hi; r++ {
-				mean, rstd := f.mean[r], f.rstd[r]
-				xr, dr := x[r*d:][:d], dOut[r*d:][:d]
-				var sg, sgx float64
-				for j, v := range xr {
-					g := float64(dr[j] * w[j])
-					sg += g
-					sgx += g * (float64(v) - mean) * rstd
-				}
-				sg /= float64(d)
-				sgx /= float64(d)
-				o := grad[r*d:][:d]
-				for j, v := range xr {
-					g := float64(dr[j] * w[j])
-					o[j] = T((g - sg - (float64(v)-mean)*rstd*sgx) * rstd)
-				}
-			}
-		})
+		t, ok := any(&op.dx32).(*rowTask[T])
+		if !ok { // float64, for the gradient checks: a closure per run
+			t = &rowTask[T]{}
+		}
+		if t.run == nil {
+			t.run = func(_, lo, hi int) { layerNormInputGrad(f, lo, hi, t.s[0], t.s[1], t.s[2], t.s[3]) }
+		}
+		t.s = [4][]T{x, w, dOut, grad}
+		parallel(f.rows, f.workers, t.run)
 	case 1:
 		clear(grad)
 		for r := 0; r < f.rows; r++ {

@@ -154,6 +154,14 @@ func parallel(n, workers int, fn func(w, lo, hi int)) {
 	calls.Put(c)
 }
 
+// rowTask is the chunk function of an op's parallel calls, made on the op's first run, and
+// the slices it works on, set before each: a func literal passed to parallel escapes, and so
+// costs an allocation on every run.
+type rowTask[T float] struct {
+	s   [4][]T
+	run func(w, lo, hi int)
+}
+
 // chunkCall is one parallel call: its function and the chunks still running.
 type chunkCall struct {
 	fn func(w, lo, hi int)
