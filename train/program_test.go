@@ -69,3 +69,46 @@ func firstDiff(a, b []float32) int {
 	}
 	return -1
 }
+
+// BenchmarkMachine times one forward and backward run of each suite step's graph on
+// Gorgonia's tape machine and on graphs.Program, without the optimizer: the machine's own
+// overhead is the difference.
+func BenchmarkMachine(b *testing.B) {
+	for _, name := range []string{"cnn", "lstm1", "lstm2", "tfenc", "seq2seq"} {
+		b.Run("tape/"+name, func(b *testing.B) {
+			g, err := suiteGraph(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			vm := G.NewTapeMachine(g.Scope.Graph(), G.BindDualValues(g.ParamNodes()...))
+			defer vm.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				vm.Reset()
+				if err := vm.RunAll(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("program/"+name, func(b *testing.B) {
+			g, err := suiteGraph(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			outputs := []*G.Node{g.Loss}
+			for _, n := range g.ParamNodes() {
+				outputs = append(outputs, n.Deriv())
+			}
+			p, err := graphs.Compile(g.Scope.Graph(), outputs...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := p.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
