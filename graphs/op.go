@@ -55,14 +55,22 @@ func fnType(out int, in ...int) hm.Type {
 	return hm.NewFnType(append(ts, G.TensorType{Dims: out, Of: a})...)
 }
 
-// buffer is a tensor an op allocates once and returns from every run.
+// buffer is a tensor an op allocates once and returns from every run; float32 buffers of a
+// Program with an Arena come from the arena.
 type buffer struct {
-	once sync.Once
-	t    *tensor.Dense
+	once  sync.Once
+	t     *tensor.Dense
+	arena *arenaCursor
 }
 
 func (b *buffer) get(dt tensor.Dtype, shape tensor.Shape) *tensor.Dense {
-	b.once.Do(func() { b.t = tensor.New(tensor.WithShape(shape.Clone()...), tensor.Of(dt)) })
+	b.once.Do(func() {
+		if b.arena != nil && dt == tensor.Float32 {
+			b.t = tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(b.arena.take(shape.TotalSize())))
+			return
+		}
+		b.t = tensor.New(tensor.WithShape(shape.Clone()...), tensor.Of(dt))
+	})
 	return b.t
 }
 

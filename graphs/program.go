@@ -108,6 +108,15 @@ func (op *addOp) WriteHash(h hash.Hash)                          { fmt.Fprint(h,
 func (op *addOp) Hashcode() uint32                               { return 0 }
 func (op *addOp) String() string                                 { return "program-add" }
 
+// UseArena makes the program's float32 op buffers, allocated on its first run, come from a,
+// which other programs may share (see Arena). Call it before the first run.
+func (p *Program) UseArena(a *Arena) {
+	c := &arenaCursor{a: a}
+	for _, s := range p.steps {
+		useArena(s.op, c)
+	}
+}
+
 // ancestors are the IDs of outputs and of every node they depend on; nil for no outputs.
 func ancestors(g *G.ExprGraph, outputs []*G.Node) map[int64]bool {
 	if len(outputs) == 0 {

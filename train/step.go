@@ -25,6 +25,7 @@ type Stepper struct {
 	pcg    *rand.PCG // dropout masks; its state is checkpointed
 	rng    *rand.Rand
 	steps  int
+	arena  graphs.Arena
 }
 
 // GraphBuilder builds the training graph of batches of shape on the values of shared, or with
@@ -80,6 +81,7 @@ func (s *Stepper) add(shape int, net *models.Graph) (*stepGraph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the training graph of batch shape %d: %w", shape, err)
 	}
+	prog.UseArena(&s.arena) // the graphs of different shapes share their buffers
 	g := &stepGraph{net: net, prog: prog}
 	s.nets[shape] = g
 	return g, nil
