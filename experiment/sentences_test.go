@@ -85,6 +85,17 @@ func TestBPEUnitsFromTrainingOnly(t *testing.T) {
 	}
 }
 
+// TestBPEVocabTooSmall: a data.vocab_size below the training texts' characters is a
+// one-line error naming the key, not a panic.
+func TestBPEVocabTooSmall(t *testing.T) {
+	cfg, load := stubPairs(t, spanishTrain, spanishVal, 0)
+	cfg.Data.VocabSize = 8
+	_, err := load(cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), "data.vocab_size") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("vocab_size 8: error %v, want one line naming data.vocab_size", err)
+	}
+}
+
 // savePairs writes the untrained model of task as a checkpoint of cfg.
 func savePairs(t *testing.T, cfg config.Experiment, task Task) *snapshot.Loaded {
 	t.Helper()
@@ -281,6 +292,20 @@ func TestSentenceSets(t *testing.T) {
 			}
 			if summaries != (cut > 0) {
 				t.Errorf("%d training sources longer than max_len %d kept, cut to it", cut, info.MaxLen)
+			}
+			if summaries {
+				return
+			}
+			cfg, err := testrun.TaskConfig(tt.name, "data.units=words")
+			if err != nil {
+				t.Fatal(err)
+			}
+			words, err := LoadTask(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wi := words.Info(); wi.Tokens != "words" || wi.BPE != nil || !slices.Contains(wi.Vocab.Tokens, "dios") {
+				t.Errorf("units words: tokens %q, BPE %v; want lower-case words and no BPE", wi.Tokens, wi.BPE)
 			}
 		})
 	}

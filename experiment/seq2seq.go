@@ -148,13 +148,13 @@ func learnVocabs(info *snapshot.DataInfo, tr []datasets.Pair, d config.Data) err
 }
 
 // learnBPE learns subword units from texts given as their words, vocabSize ids in all: the
-// four special tokens and vocabSize-4 units.
+// four special tokens (ids PadID to EosID) and vocabSize-4 units.
 func learnBPE(texts [][]string, vocabSize int, side string) (*bpe.Model, error) {
 	joined := make([]string, len(texts))
 	for i, t := range texts {
 		joined[i] = strings.Join(t, " ")
 	}
-	m, err := bpe.Learn(joined, vocabSize-len(datasets.BuildVocab(nil, 0, 0).Tokens))
+	m, err := bpe.Learn(joined, vocabSize-(datasets.EosID+1))
 	if err != nil {
 		return nil, fmt.Errorf("data.vocab_size %d, training %s: %v", vocabSize, side, err)
 	}
