@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"math"
 
 	G "gorgonia.org/gorgonia"
 
@@ -162,12 +163,16 @@ type charSplits struct {
 	task *charTask
 }
 
-func (e *charSplits) Evaluate(ctx context.Context, split string, _ EvalOptions) (Metrics, error) {
+func (e *charSplits) Evaluate(ctx context.Context, split string, o EvalOptions) (Metrics, error) {
 	ids, err := pickSplit(split, e.task.train, e.task.val, e.task.test)
 	if err != nil {
 		return Metrics{}, err
 	}
-	return e.LMEvaluator.Evaluate(ctx, split, ids)
+	keep := 0
+	if o.Plots {
+		keep = plotSurprisal
+	}
+	return e.LMEvaluator.evaluate(ctx, split, ids, keep)
 }
 
 // LMEvaluator runs a language model's evaluation graph.
@@ -213,6 +218,12 @@ func (e *LMEvaluator) run(in models.Batch) ([]float32, error) {
 // bits per character, and next-token accuracy. The text is read as parallel streams, each
 // starting from a zero state. It stops when ctx is done.
 func (e *LMEvaluator) Evaluate(ctx context.Context, split string, ids []int) (Metrics, error) {
+	return e.evaluate(ctx, split, ids, 0)
+}
+
+// evaluate is Evaluate keeping in m.Surprisal the bits of ids[1], ids[2] … up to keep of
+// them: the first stream's targets, read in order.
+func (e *LMEvaluator) evaluate(ctx context.Context, split string, ids []int, keep int) (Metrics, error) {
 	m := Metrics{Split: split}
 	if len(ids) < 2 {
 		return m, fmt.Errorf("split %s has %d tokens, too few to evaluate a language model", split, len(ids))
@@ -239,7 +250,11 @@ func (e *LMEvaluator) Evaluate(ctx context.Context, split string, ids []int) (Me
 		}
 		for i, p := range pos {
 			row := logits[p*v : (p+1)*v]
-			nll -= logSoftmaxAt(row, next[i])
+			lp := logSoftmaxAt(row, next[i])
+			nll -= lp
+			if p < s.t && len(m.Surprisal) < keep { // the first stream, which starts at ids[0]
+				m.Surprisal = append(m.Surprisal, -lp/math.Ln2)
+			}
 			if argmax(row) == next[i] {
 				correct++
 			}

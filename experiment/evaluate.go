@@ -1,9 +1,11 @@
 package experiment
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	G "gorgonia.org/gorgonia"
 
@@ -61,18 +63,28 @@ func (e *ClassifierEvaluator) Logits() ([]float32, error) {
 
 // EvaluateImages computes loss, accuracy and the confusion matrix of an image classifier on im.
 func (e *ClassifierEvaluator) EvaluateImages(ctx context.Context, split string, im *datasets.Images, norm datasets.Normalization) (Metrics, error) {
+	return e.evaluateImages(ctx, split, im, norm, 0)
+}
+
+// evaluateImages is EvaluateImages keeping the keep most confident mistakes.
+func (e *ClassifierEvaluator) evaluateImages(ctx context.Context, split string, im *datasets.Images, norm datasets.Normalization, keep int) (Metrics, error) {
 	x := e.Input()
 	per := len(x) / e.batch
 	fill := func(idx []int) {
 		im.FillNCHW(x[:len(idx)*per], idx, norm)
 		clear(x[len(idx)*per:]) // padding rows of a short last batch
 	}
-	return e.Evaluate(ctx, split, im.N, len(im.Classes), fill, func(i int) int { return int(im.Labels[i]) })
+	return e.evaluate(ctx, split, im.N, len(im.Classes), fill, func(i int) int { return int(im.Labels[i]) }, keep)
 }
 
 // Evaluate computes loss, accuracy and the confusion matrix over examples 0..n-1, which fill
 // writes into the input buffers a batch at a time, until ctx is done.
 func (e *ClassifierEvaluator) Evaluate(ctx context.Context, split string, n, classes int, fill func(idx []int), label func(i int) int) (Metrics, error) {
+	return e.evaluate(ctx, split, n, classes, fill, label, 0)
+}
+
+// evaluate is Evaluate keeping the keep most confident mistakes in m.Mistakes.
+func (e *ClassifierEvaluator) evaluate(ctx context.Context, split string, n, classes int, fill func(idx []int), label func(i int) int, keep int) (Metrics, error) {
 	m := Metrics{Split: split, Examples: n, Confusion: make([][]int, classes)}
 	for i := range m.Confusion {
 		m.Confusion[i] = make([]int, classes)
@@ -100,14 +112,37 @@ func (e *ClassifierEvaluator) Evaluate(ctx context.Context, split string, n, cla
 			m.Confusion[y][pred]++
 			if pred == y {
 				correct++
+			} else if keep > 0 {
+				m.Mistakes = keepConfident(m.Mistakes, keep, Mistake{Index: i, Label: y, Predicted: pred, Probability: math.Exp(logSoftmaxAt(row, pred))})
 			}
 		}
 	}
+	slices.SortFunc(m.Mistakes, func(a, b Mistake) int {
+		return cmp.Or(cmp.Compare(b.Probability, a.Probability), cmp.Compare(a.Index, b.Index))
+	})
 	if n > 0 {
 		m.Loss /= float64(n)
 		m.Accuracy = float64(correct) / float64(n)
 	}
 	return m, nil
+}
+
+// keepConfident adds x to the at most keep mistakes of ms, dropping the least confident
+// when they are too many; ties keep the earlier example.
+func keepConfident(ms []Mistake, keep int, x Mistake) []Mistake {
+	if len(ms) < keep {
+		return append(ms, x)
+	}
+	least := 0
+	for i, m := range ms {
+		if m.Probability < ms[least].Probability {
+			least = i
+		}
+	}
+	if x.Probability > ms[least].Probability {
+		ms[least] = x
+	}
+	return ms
 }
 
 func argmax(row []float32) int {

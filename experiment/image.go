@@ -129,10 +129,14 @@ type imageSplits struct {
 	data *ImageData
 }
 
-func (e *imageSplits) Evaluate(ctx context.Context, split string, _ EvalOptions) (Metrics, error) {
+func (e *imageSplits) Evaluate(ctx context.Context, split string, o EvalOptions) (Metrics, error) {
 	im, err := e.data.Split(split)
 	if err != nil {
 		return Metrics{}, err
 	}
-	return e.EvaluateImages(ctx, split, im, e.data.Info.Norm)
+	keep := 0
+	if o.Plots {
+		keep = plotMistakes
+	}
+	return e.evaluateImages(ctx, split, im, e.data.Info.Norm, keep)
 }

@@ -493,6 +493,11 @@ func (e *pairEvaluator) decode(ctx context.Context, m *Metrics, data []EncodedPa
 		}
 		hyps = append(hyps, out...)
 	}
+	if o.Plots {
+		if err := e.keepAttention(ctx, m, tr, keys, srcs, hyps); err != nil {
+			return err
+		}
+	}
 	var rates metrics.ErrorRates
 	var hypText []string
 	refStreams := [][]string{}

@@ -59,6 +59,10 @@ type EvalOptions struct {
 	Beam int
 	// LengthPenalty, when set, overrides the configured decode.length_penalty.
 	LengthPenalty *float64
+	// Plots keeps in Metrics what a Plotter draws: the most confident mistakes of image
+	// classifiers, the cross-attention of the first decoded examples of sequence models,
+	// the surprisal of the first characters of language models.
+	Plots bool
 }
 
 // Metrics are a model's results on one split. Which fields are set depends on the task.
@@ -87,6 +91,28 @@ type Metrics struct {
 	LeadRougeL *float64 `json:"lead_rougeL,omitempty"`
 
 	Samples []Sample `json:"samples,omitempty"`
+
+	// Kept for the pictures when EvalOptions.Plots asks; not part of the report.
+	Mistakes  []Mistake   `json:"-"` // image classifiers: the most confident first
+	Attention []Attention `json:"-"` // sequence-to-sequence: the first decoded examples
+	Surprisal []float64   `json:"-"` // language models: bits of the split's tokens 1, 2, …
+}
+
+// Mistake is a misclassified example of a split.
+type Mistake struct {
+	Index            int     // in the split
+	Label, Predicted int     // class ids
+	Probability      float64 // the model's probability of Predicted
+}
+
+// Attention is where a sequence-to-sequence model's last decoder layer looked in a source
+// while it wrote an output: Weights[t][j], averaged over the heads, is the weight output
+// token t put on source token j, and each row sums to 1.
+type Attention struct {
+	Input, Hypothesis string   // the source and the output as written
+	Source, Output    []string // Output ends with <eos> when the model ended it
+	Heads             int
+	Weights           [][]float64 // (len(Output), len(Source))
 }
 
 // Sample is one decoded example shown beside the metrics.

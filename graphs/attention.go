@@ -27,15 +27,15 @@ func MultiHeadAttention(s *Scope, q, kv *G.Node, heads int, o AttentionOptions) 
 		panic(fmt.Sprintf("graphs: MultiHeadAttention %s wants (B, T, d) query and key inputs, got shapes %v and %v", s.path, q.Shape(), kv.Shape()))
 	}
 	b, t, d := q.Shape()[0], q.Shape()[1], q.Shape()[2]
-	q2 := must(G.Reshape(q, tensor.Shape{b * t, d}))
+	q2 := Reshape(q, tensor.Shape{b * t, d})
 	kv2 := q2
 	if kv != q {
 		if kv.Shape()[0] != b || kv.Shape()[2] != d {
 			panic(fmt.Sprintf("graphs: MultiHeadAttention %s: key shape %v does not match query shape %v", s.path, kv.Shape(), q.Shape()))
 		}
-		kv2 = must(G.Reshape(kv, tensor.Shape{b * kv.Shape()[1], d}))
+		kv2 = Reshape(kv, tensor.Shape{b * kv.Shape()[1], d})
 	}
-	return must(G.Reshape(attention(s, q2, kv2, b, heads, o), tensor.Shape{b, t, d}))
+	return Reshape(attention(s, q2, kv2, b, heads, o), tensor.Shape{b, t, d})
 }
 
 // attention is MultiHeadAttention on rows: q (B·T, d) and kv (B·S, d) give (B·T, d).

@@ -9,7 +9,8 @@ import G "gorgonia.org/gorgonia"
 
 // OpKind names what node n computes when one of this package's ops made it ("linear",
 // "conv2d", "attention", "lstm", "layernorm", "embedding", "relu", "residual", …); Gorgonia's
-// own ops (reshapes, products with constants, the comparisons of G.Rectify) and leaves give "".
+// own ops (products with constants, the comparisons of G.Rectify), reshapes, which only
+// relabel, and leaves give "".
 func OpKind(n *G.Node) string {
 	if op, ok := n.Op().(interface{ opKind() string }); ok {
 		return op.opKind()
@@ -25,6 +26,8 @@ func (op *activationOp) opKind() string {
 	}
 	return "relu"
 }
+
+func (op *reshapeOp) opKind() string { return "" }
 
 func (op *maxPoolOp) opKind() string {
 	if op.relu {

@@ -63,7 +63,7 @@ func Flatten(x *G.Node) *G.Node {
 	for _, d := range shape[1:] {
 		rest *= d
 	}
-	return must(G.Reshape(x, tensor.Shape{shape[0], rest}))
+	return Reshape(x, tensor.Shape{shape[0], rest})
 }
 
 // SoftmaxCrossEntropy is the weighted cross-entropy −Σᵢⱼ Tᵢⱼ·log softmax(logits)ᵢⱼ, a scalar.

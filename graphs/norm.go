@@ -23,7 +23,7 @@ func LayerNorm(s *Scope, x *G.Node, eps float64) *G.Node {
 	w := s.paramInit("weight", []int{d}, []int{d}, Constant(1))
 	b := s.paramInit("bias", []int{d}, []int{d}, Constant(0))
 	rows := shape.TotalSize() / d
-	op := &layerNormOp{fusedOp: newFusedOp("layernorm"), shape: shape, rows: rows, dim: d, eps: eps,
+	op := &layerNormOp{fusedOp: newFusedOp("layernorm"), shape: shape, paramShape: tensor.Shape{d}, rows: rows, dim: d, eps: eps,
 		mean: make([]float64, rows), rstd: make([]float64, rows), workers: defaultWorkers()}
 	return must(G.ApplyOp(op, x, w, b))
 }
@@ -34,6 +34,7 @@ func LayerNorm(s *Scope, x *G.Node, eps float64) *G.Node {
 type layerNormOp struct {
 	fusedOp
 	shape      tensor.Shape
+	paramShape tensor.Shape // (d), of the weight and bias
 	rows, dim  int
 	eps        float64
 	mean, rstd []float64 // per row, from the last forward run
@@ -125,16 +126,20 @@ func (op *layerNormGradOp) Type() hm.Type {
 	return fnType(out, r, 1, r)
 }
 func (op *layerNormGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return op.shape().Clone(), nil
+}
+
+// shape is the gradient's shape: x's, or the weight's and bias's (d).
+func (op *layerNormGradOp) shape() tensor.Shape {
 	if op.wrt == 0 {
-		return op.fwd.shape.Clone(), nil
+		return op.fwd.shape
 	}
-	return tensor.Shape{op.fwd.dim}, nil
+	return op.fwd.paramShape
 }
 
 func (op *layerNormGradOp) Do(vals ...G.Value) (G.Value, error) {
 	dt := vals[0].Dtype()
-	shape, _ := op.InferShape()
-	out := op.out.get(dt, shape)
+	out := op.out.get(dt, op.shape())
 	switch dt {
 	case tensor.Float32:
 		layerNormBackward(op, data[float32](vals[0]), data[float32](vals[1]), data[float32](vals[2]), data[float32](out))

@@ -128,23 +128,65 @@ func gemmOn[T float](threads int, transA, transB bool, m, n, k int, alpha T, a [
 }
 
 // parallel runs fn over [0, n) split into at most workers contiguous chunks (worker w gets
-// [lo, hi)) and waits for them.
+// [lo, hi)) and waits for them. The caller runs chunk 0; the others go to the parked helper
+// goroutines of chunkWorkers, or run on the caller when no helper is idle (a parallel call
+// inside a chunk then cannot wait on helpers that wait on it).
 func parallel(n, workers int, fn func(w, lo, hi int)) {
 	workers = min(workers, n)
 	if workers <= 1 {
 		fn(0, 0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	c := calls.Get().(*chunkCall)
+	c.fn = fn
+	for w := 1; w < workers; w++ {
 		lo, hi := w*n/workers, (w+1)*n/workers
-		wg.Add(1)
+		c.wg.Add(1)
+		select {
+		case chunkWorkers <- chunk{c, w, lo, hi}:
+		default:
+			c.run(w, lo, hi)
+		}
+	}
+	fn(0, 0, n/workers)
+	c.wg.Wait()
+	c.fn = nil
+	calls.Put(c)
+}
+
+// chunkCall is one parallel call: its function and the chunks still running.
+type chunkCall struct {
+	fn func(w, lo, hi int)
+	wg sync.WaitGroup
+}
+
+func (c *chunkCall) run(w, lo, hi int) {
+	defer c.wg.Done()
+	c.fn(w, lo, hi)
+}
+
+type chunk struct {
+	c         *chunkCall
+	w, lo, hi int
+}
+
+// calls are reused, so that a parallel call allocates nothing but its function's closure.
+var calls = sync.Pool{New: func() any { return new(chunkCall) }}
+
+// chunkWorkers hands chunks to the helpers, one fewer than the cores: unbuffered, so a send
+// succeeds only when a helper is idle.
+var chunkWorkers = startChunkWorkers(runtime.GOMAXPROCS(0) - 1)
+
+func startChunkWorkers(n int) chan chunk {
+	ch := make(chan chunk)
+	for range n {
 		go func() {
-			defer wg.Done()
-			fn(w, lo, hi)
+			for k := range ch {
+				k.c.run(k.w, k.lo, k.hi)
+			}
 		}()
 	}
-	wg.Wait()
+	return ch
 }
 
 // defaultWorkers is how many goroutines a fused op splits a batch among.

@@ -29,16 +29,20 @@ type programStep struct {
 	out  G.Value
 }
 
-// Compile orders g's nodes for running. It fails on a graph Gorgonia cannot sort (a cycle).
-func Compile(g *G.ExprGraph) (*Program, error) {
+// Compile orders the nodes of g that outputs depend on for running (every node when outputs
+// is empty). A training step wants the loss and the parameters' gradients: differentiation
+// also makes the gradients of the inputs (an image's, say), which nothing reads. It fails on a
+// graph Gorgonia cannot sort (a cycle).
+func Compile(g *G.ExprGraph, outputs ...*G.Node) (*Program, error) {
 	sorted, err := G.Sort(g)
 	if err != nil {
 		return nil, err
 	}
+	wanted := ancestors(g, outputs)
 	p := &Program{}
 	for i := len(sorted) - 1; i >= 0; i-- { // Sort puts the root first
 		n := sorted[i]
-		if n.Op() == nil { // inputs and parameters
+		if n.Op() == nil || wanted != nil && !wanted[n.ID()] { // inputs and parameters, or unwanted
 			continue
 		}
 		s := programStep{node: n, op: n.Op()}
@@ -49,6 +53,27 @@ func Compile(g *G.ExprGraph) (*Program, error) {
 		p.steps = append(p.steps, s)
 	}
 	return p, nil
+}
+
+// ancestors are the IDs of outputs and of every node they depend on; nil for no outputs.
+func ancestors(g *G.ExprGraph, outputs []*G.Node) map[int64]bool {
+	if len(outputs) == 0 {
+		return nil
+	}
+	seen := map[int64]bool{}
+	stack := append([]*G.Node(nil), outputs...)
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[n.ID()] {
+			continue
+		}
+		seen[n.ID()] = true
+		for it := g.From(n.ID()); it.Next(); {
+			stack = append(stack, it.Node().(*G.Node))
+		}
+	}
+	return seen
 }
 
 // Run computes every node once. It stops at the first op that fails.

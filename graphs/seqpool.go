@@ -49,11 +49,13 @@ func (op *meanPoolOp) Type() hm.Type {
 	return fnType(2, 3, 2)
 }
 
-func (op *meanPoolOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+func (op *meanPoolOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape(), nil }
+
+func (op *meanPoolOp) shape() tensor.Shape {
 	if op.grad {
-		return tensor.Shape{op.b, op.t, op.d}, nil
+		return tensor.Shape{op.b, op.t, op.d}
 	}
-	return tensor.Shape{op.b, op.d}, nil
+	return tensor.Shape{op.b, op.d}
 }
 
 func (op *meanPoolOp) DiffWRT(int) []bool { return []bool{true, false} }
@@ -66,8 +68,10 @@ func (op *meanPoolOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) 
 
 func (op *meanPoolOp) Do(vals ...G.Value) (G.Value, error) {
 	dt := vals[0].Dtype()
-	shape, _ := op.InferShape()
-	out := op.out.get(dt, shape)
+	out := op.out.t
+	if out == nil {
+		out = op.out.get(dt, op.shape())
+	}
 	switch dt {
 	case tensor.Float32:
 		meanPool(op, data[float32](vals[0]), data[float32](vals[1]), vals, data[float32](out))

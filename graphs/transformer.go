@@ -117,12 +117,12 @@ func checkDecoder(s *Scope, what string, x, memory *G.Node, c LayerConfig, tgtPa
 // seqToRows reshapes x (B, T, d) to (B·T, d), the layout the layers work in.
 func seqToRows(x *G.Node) *G.Node {
 	s := x.Shape()
-	return must(G.Reshape(x, tensor.Shape{s[0] * s[1], s[2]}))
+	return Reshape(x, tensor.Shape{s[0] * s[1], s[2]})
 }
 
 // rowsToSeq reshapes h (B·T, d) back to (B, T, d).
 func rowsToSeq(h *G.Node, b, t int) *G.Node {
-	return must(G.Reshape(h, tensor.Shape{b, t, h.Shape()[1]}))
+	return Reshape(h, tensor.Shape{b, t, h.Shape()[1]})
 }
 
 // encoderLayer is EncoderLayer on rows x (B·T, d).
@@ -421,12 +421,17 @@ func residualForward[T float](op *residualOp, vals []G.Value, out []T) {
 
 // PositionalEncoding adds the sinusoidal table pe[pos, 2i] = sin(pos·10000^(−2i/d)),
 // pe[pos, 2i+1] = cos(pos·10000^(−2i/d)) to x (B, T, d). The table is a constant.
-func PositionalEncoding(x *G.Node) *G.Node {
+func PositionalEncoding(x *G.Node) *G.Node { return ScaledPositionalEncoding(x, 1) }
+
+// ScaledPositionalEncoding is scale·x + PositionalEncoding's table in one op, the input of a
+// Transformer whose embeddings are scaled by √d.
+func ScaledPositionalEncoding(x *G.Node, scale float64) *G.Node {
 	if x.Dims() != 3 {
 		panic(fmt.Sprintf("graphs: PositionalEncoding wants a (B, T, d) input, got shape %v", x.Shape()))
 	}
 	t, d := x.Shape()[1], x.Shape()[2]
-	return must(G.ApplyOp(&positionalOp{fusedOp: newFusedOp("positional"), shape: x.Shape().Clone(), table: sinusoids(t, d)}, x))
+	op := &positionalOp{fusedOp: newFusedOp("positional"), shape: x.Shape().Clone(), scale: scale, table: sinusoids(t, d)}
+	return must(G.ApplyOp(op, x))
 }
 
 // sinusoids is the (t, d) table of PositionalEncoding, computed as the PyTorch tutorial does:
@@ -445,12 +450,13 @@ func sinusoids(t, d int) []float64 {
 	return pe
 }
 
-// positionalOp adds its constant (T, d) table to every example of x (B, T, d); the gradient
-// passes through unchanged.
+// positionalOp adds its constant (T, d) table to every example of scale·x (B, T, d); the
+// gradient is scale times the output's (the op again, without a table, when scale is not 1).
 type positionalOp struct {
 	fusedOp
 	shape tensor.Shape
-	table []float64
+	scale float64
+	table []float64 // nil: scale only
 	out   buffer
 }
 
@@ -459,7 +465,12 @@ func (op *positionalOp) Type() hm.Type                                  { return
 func (op *positionalOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
 func (op *positionalOp) DiffWRT(int) []bool                             { return []bool{true} }
 func (op *positionalOp) SymDiff(_ G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	return G.Nodes{grad}, nil
+	if op.scale == 1 {
+		return G.Nodes{grad}, nil
+	}
+	scaled := &positionalOp{fusedOp: newFusedOp("scale"), shape: op.shape, scale: op.scale}
+	n, err := G.ApplyOp(scaled, grad)
+	return G.Nodes{n}, err
 }
 
 func (op *positionalOp) Do(vals ...G.Value) (G.Value, error) {
@@ -467,17 +478,25 @@ func (op *positionalOp) Do(vals ...G.Value) (G.Value, error) {
 	out := op.out.get(dt, op.shape)
 	switch dt {
 	case tensor.Float32:
-		addTable(data[float32](vals[0]), op.table, data[float32](out))
+		addTable(data[float32](vals[0]), float32(op.scale), op.table, data[float32](out))
 	case tensor.Float64:
-		addTable(data[float64](vals[0]), op.table, data[float64](out))
+		addTable(data[float64](vals[0]), op.scale, op.table, data[float64](out))
 	default:
 		return nil, fmt.Errorf("positional: unsupported type %v", dt)
 	}
 	return out, nil
 }
 
-func addTable[T float](x []T, table []float64, out []T) {
+// addTable sets out = scale·x + table (repeated over the batch), rounding the product before
+// the sum as a multiplication and an addition would.
+func addTable[T float](x []T, scale T, table []float64, out []T) {
+	if table == nil {
+		for i, v := range x {
+			out[i] = v * scale
+		}
+		return
+	}
 	for i, v := range x {
-		out[i] = v + T(table[i%len(table)])
+		out[i] = T(v*scale) + T(table[i%len(table)])
 	}
 }

@@ -311,3 +311,81 @@ func topTokens(dst []int, row []float32, k int) []int {
 	}
 	return dst
 }
+
+// CrossAttention is where the last decoder layer looked in a source while one output was
+// decoded: at step t (the query that chose output token t, or <eos> after the last one)
+// head h puts Weights[(t·Heads+h)·Source + j] on source token j.
+type CrossAttention struct {
+	Steps, Heads, Source int
+	Weights              []float32 // (Steps, Heads, Source)
+}
+
+// Mean is the weight on source token j at step t averaged over the heads.
+func (a CrossAttention) Mean(t, j int) float64 {
+	var sum float64
+	for h := 0; h < a.Heads; h++ {
+		sum += float64(a.Weights[(t*a.Heads+h)*a.Source+j])
+	}
+	return sum / float64(a.Heads)
+}
+
+// Attention decodes outs again as the outputs of srcs (up to Batch pairs, such as
+// Translate returned) and returns the last decoder layer's cross-attention at every step:
+// len(out)+1 steps, the last the one that chose <eos>, at most TargetLen. Translate itself
+// records nothing.
+func (t *Translator) Attention(srcs, outs [][]int) ([]CrossAttention, error) {
+	if len(srcs) != len(outs) {
+		return nil, fmt.Errorf("attention: %d sources and %d outputs", len(srcs), len(outs))
+	}
+	if len(srcs) > t.batch {
+		return nil, fmt.Errorf("attention: %d sources, the translator takes %d", len(srcs), t.batch)
+	}
+	if len(srcs) == 0 {
+		return []CrossAttention{}, nil
+	}
+	memory, mask, err := t.runEncoder(srcs)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]int, len(srcs))
+	for i := range rows {
+		rows[i] = i
+	}
+	if err := t.dec.Start(memory, mask, rows); err != nil {
+		return nil, err
+	}
+	t.dec.RecordAttention(true)
+	defer t.dec.RecordAttention(false)
+	heads, s := t.c.Layer.Heads, t.c.SourceLen
+	maps := make([]CrossAttention, len(srcs))
+	steps := 0
+	for i, out := range outs {
+		n := min(len(out)+1, t.c.TargetLen)
+		maps[i] = CrossAttention{Steps: n, Heads: heads, Source: len(srcs[i]), Weights: make([]float32, n*heads*len(srcs[i]))}
+		steps = max(steps, n)
+	}
+	tokens := t.tokens[:len(srcs)]
+	logits := t.logits[:len(srcs)*t.c.TargetVocab]
+	for pos := 0; pos < steps; pos++ {
+		for i, out := range outs {
+			tokens[i] = bosID
+			if pos > 0 && pos <= len(out) {
+				tokens[i] = out[pos-1]
+			}
+		}
+		if err := t.dec.Step(tokens, logits); err != nil {
+			return nil, fmt.Errorf("attention: %w", err)
+		}
+		w := t.dec.Attention()
+		for i := range maps {
+			a := &maps[i]
+			if pos >= a.Steps {
+				continue
+			}
+			for h := 0; h < heads; h++ {
+				copy(a.Weights[(pos*heads+h)*a.Source:][:a.Source], w[(i*heads+h)*s:][:a.Source])
+			}
+		}
+	}
+	return maps, nil
+}

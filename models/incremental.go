@@ -47,6 +47,10 @@ type IncrementalDecoder struct {
 	scores          []float32 // (max(T, S))
 	spare           []float32 // (rows, T, d)
 	spareSource     []int
+
+	// crossWeights, when RecordAttention turned it on, receives each Step's last-layer
+	// cross-attention weights (rows, heads, S); nil in normal decoding, which skips the copy.
+	crossWeights []float32
 }
 
 // cachedLayer is one decoder layer's weights and caches.
@@ -197,6 +201,28 @@ func (dec *IncrementalDecoder) Rows() int { return dec.live }
 // Position is the number of tokens each row has been given since Start.
 func (dec *IncrementalDecoder) Position() int { return dec.pos }
 
+// RecordAttention makes every later Step keep the last decoder layer's cross-attention
+// weights for Attention (on), or stops it (off). Decoding is the same either way.
+func (dec *IncrementalDecoder) RecordAttention(on bool) {
+	switch {
+	case !on:
+		dec.crossWeights = nil
+	case dec.crossWeights == nil:
+		dec.crossWeights = make([]float32, dec.rows*dec.heads*dec.srcLen)
+	}
+}
+
+// Attention is the last Step's cross-attention weights of the last decoder layer, (Rows,
+// heads, S): row r's head h puts weight [(r·heads+h)·S + j] on source position j; each
+// head's weights sum to 1 over the source's real tokens and are 0 on its padding. It is nil
+// unless RecordAttention is on, and is rewritten by the next Step.
+func (dec *IncrementalDecoder) Attention() []float32 {
+	if dec.crossWeights == nil {
+		return nil
+	}
+	return dec.crossWeights[:dec.live*dec.heads*dec.srcLen]
+}
+
 // Start begins decoding len(source) rows, row r attending to memory source[r]. memory holds
 // n encoder outputs (n, S, d) and mask their key padding (n, S), 1 for real tokens and 0 for
 // padding. The memories' keys and values are projected here, once.
@@ -253,7 +279,7 @@ func (dec *IncrementalDecoder) Step(tokens []int, logits []float32) error {
 		}
 	}
 	for i := range dec.layers {
-		dec.layer(&dec.layers[i], x)
+		dec.layer(&dec.layers[i], x, i == len(dec.layers)-1)
 	}
 	layerNormRows(x, dec.norm, d, dec.eps)
 	dec.out.apply(x, logits)
@@ -261,8 +287,9 @@ func (dec *IncrementalDecoder) Step(tokens []int, logits []float32) error {
 	return nil
 }
 
-// layer runs one decoder layer on x (n, d) in place, as nn.TransformerDecoderLayer.
-func (dec *IncrementalDecoder) layer(l *cachedLayer, x []float32) {
+// layer runs one decoder layer on x (n, d) in place, as nn.TransformerDecoderLayer; the
+// last layer's cross-attention weights are recorded when RecordAttention is on.
+func (dec *IncrementalDecoder) layer(l *cachedLayer, x []float32, last bool) {
 	n, d := dec.live, dec.dim
 	h, attn := dec.h[:n*d], dec.attn[:n*d]
 	sublayer := func(norm layerNormWeights, f func(in, out []float32)) {
@@ -278,7 +305,11 @@ func (dec *IncrementalDecoder) layer(l *cachedLayer, x []float32) {
 		layerNormRows(x, norm, d, dec.eps)
 	}
 	sublayer(l.norm1, func(in, out []float32) { dec.selfAttention(l, in, out) })
-	sublayer(l.norm2, func(in, out []float32) { dec.crossAttention(l, in, out) })
+	var weights []float32
+	if last {
+		weights = dec.crossWeights
+	}
+	sublayer(l.norm2, func(in, out []float32) { dec.crossAttention(l, in, out, weights) })
 	sublayer(l.norm3, func(in, out []float32) { dec.feedForward(l, in, out) })
 }
 
@@ -293,13 +324,14 @@ func (dec *IncrementalDecoder) selfAttention(l *cachedLayer, in, out []float32) 
 		copy(l.keys[at:at+d], qkv[r*3*d+d:][:d])
 		copy(l.values[at:at+d], qkv[r*3*d+2*d:][:d])
 		q := qkv[r*3*d:][:d]
-		dec.attend(q, l.keys[r*t*d:], l.values[r*t*d:], d, dec.pos+1, nil, ctx[r*d:][:d])
+		dec.attend(q, l.keys[r*t*d:], l.values[r*t*d:], d, dec.pos+1, nil, ctx[r*d:][:d], nil)
 	}
 	l.self.out.apply(ctx, out)
 }
 
-// crossAttention writes the attention of each row of in (n, d) over its memory to out.
-func (dec *IncrementalDecoder) crossAttention(l *cachedLayer, in, out []float32) {
+// crossAttention writes the attention of each row of in (n, d) over its memory to out, and
+// its weights (n, heads, S) to weights unless that is nil.
+func (dec *IncrementalDecoder) crossAttention(l *cachedLayer, in, out, weights []float32) {
 	n, d, s := dec.live, dec.dim, dec.srcLen
 	q, ctx := dec.proj[:n*d], dec.ctx[:n*d]
 	w := l.cross.in
@@ -308,14 +340,19 @@ func (dec *IncrementalDecoder) crossAttention(l *cachedLayer, in, out []float32)
 	for r := 0; r < n; r++ {
 		m := dec.source[r]
 		kv := l.memKV[m*s*2*d:]
-		dec.attend(q[r*d:][:d], kv, kv[d:], 2*d, s, dec.memMask[m*s:][:s], ctx[r*d:][:d])
+		var w []float32
+		if weights != nil {
+			w = weights[r*dec.heads*s:][:dec.heads*s]
+		}
+		dec.attend(q[r*d:][:d], kv, kv[d:], 2*d, s, dec.memMask[m*s:][:s], ctx[r*d:][:d], w)
 	}
 	l.cross.out.apply(ctx, out)
 }
 
 // attend writes to ctx (d) the heads' softmax(q·Kᵀ/√dh)·V over keys rows of k and v (row
-// stride ld), leaving out keys whose pad is 0; a head with no key left gets zeros.
-func (dec *IncrementalDecoder) attend(q, k, v []float32, ld, keys int, pad, ctx []float32) {
+// stride ld), leaving out keys whose pad is 0; a head with no key left gets zeros. Unless
+// weights is nil, it also writes the softmax of head h to weights[h·keys:][:keys].
+func (dec *IncrementalDecoder) attend(q, k, v []float32, ld, keys int, pad, ctx, weights []float32) {
 	dh := dec.dim / dec.heads
 	scale := float32(1 / math.Sqrt(float64(dh)))
 	p := dec.scores[:keys]
@@ -339,6 +376,9 @@ func (dec *IncrementalDecoder) attend(q, k, v []float32, ld, keys int, pad, ctx 
 		c := ctx[o : o+dh]
 		clear(c)
 		if math.IsInf(float64(top), -1) {
+			if weights != nil {
+				clear(weights[hd*keys:][:keys])
+			}
 			continue
 		}
 		var sum float64
@@ -348,6 +388,11 @@ func (dec *IncrementalDecoder) attend(q, k, v []float32, ld, keys int, pad, ctx 
 			sum += e
 		}
 		inv := float32(1 / sum)
+		if weights != nil {
+			for j, w := range p {
+				weights[hd*keys+j] = w * inv
+			}
+		}
 		for j, w := range p {
 			if w == 0 {
 				continue

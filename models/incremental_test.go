@@ -608,3 +608,111 @@ func buildDecoder(c TransformerConfig, o BuildOptions) (*decoderGraph, error) {
 	d.Graph = g
 	return d, nil
 }
+
+// TestIncrementalDecoderRecordsAttention: with RecordAttention on, every head's last-layer
+// cross-attention is a distribution over its memory's real tokens (0 on padding), and the
+// logits are the same as without it.
+func TestIncrementalDecoderRecordsAttention(t *testing.T) {
+	c := smallConfig(graphs.LayerConfig{})
+	params := randomModel(t, c, 21, 2)
+	memory, mask := randomMemory(rand.New(rand.NewPCG(4, 5)), c, 3)
+	v, s, heads := c.TargetVocab, c.SourceLen, c.Layer.Heads
+	decode := func(record bool) (logits, weights []float32) {
+		dec, err := NewIncrementalDecoder(c, params, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := dec.Start(memory, mask, []int{0, 1, 2}); err != nil {
+			t.Fatal(err)
+		}
+		dec.RecordAttention(record)
+		out := make([]float32, 3*v)
+		for pos, tok := range []int{bosID, 5, 7, 4} {
+			if err := dec.Step([]int{tok, tok, tok}, out); err != nil {
+				t.Fatal(err)
+			}
+			logits = append(logits, out...)
+			weights = append(weights, dec.Attention()...)
+			if record && len(dec.Attention()) != 3*heads*s {
+				t.Fatalf("position %d: %d weights, want (3, %d, %d)", pos, len(dec.Attention()), heads, s)
+			}
+		}
+		return logits, weights
+	}
+	plain, none := decode(false)
+	logits, weights := decode(true)
+	if none != nil {
+		t.Errorf("without RecordAttention: %d weights, want none", len(none))
+	}
+	if !slices.Equal(plain, logits) {
+		t.Errorf("recording attention changed the logits")
+	}
+	for at := 0; at < len(weights); at += s {
+		r := at / (heads * s) % 3 // the row, whose memory is r
+		var sum float64
+		for j, w := range weights[at:][:s] {
+			if mask[r*s+j] == 0 && w != 0 || w < 0 {
+				t.Fatalf("weights %d: %v on position %d of mask %v", at, w, j, mask[r*s:][:s])
+			}
+			sum += float64(w)
+		}
+		if math.Abs(sum-1) > 1e-5 {
+			t.Errorf("weights %d of row %d sum to %v, want 1", at, r, sum)
+		}
+	}
+}
+
+// TestTranslatorAttention: Attention gives each output one step per token and one for <eos>,
+// each step's weights a distribution over the source's tokens, the same whether a source is
+// decoded alone or in a batch; Translate afterwards gives the same outputs as before.
+func TestTranslatorAttention(t *testing.T) {
+	c := smallConfig(graphs.LayerConfig{})
+	params := randomModel(t, c, 13, 1)
+	srcs := randomSources(rand.New(rand.NewPCG(10, 11)), 4, c.SourceLen, c.SourceVocab)
+	tr, err := NewTranslator(c, params, len(srcs), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	outs, err := tr.Translate(srcs, 0.6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps, err := tr.Attention(srcs, outs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range maps {
+		if want := min(len(outs[i])+1, c.TargetLen); a.Steps != want || a.Heads != c.Layer.Heads || a.Source != len(srcs[i]) {
+			t.Fatalf("source %d: %d steps, %d heads, %d source tokens; want %d, %d, %d", i, a.Steps, a.Heads, a.Source, want, c.Layer.Heads, len(srcs[i]))
+		}
+		for step := 0; step < a.Steps; step++ {
+			var mean float64
+			for j := 0; j < a.Source; j++ {
+				mean += a.Mean(step, j)
+			}
+			if math.Abs(mean-1) > 1e-5 {
+				t.Errorf("source %d step %d: mean weights sum to %v, want 1", i, step, mean)
+			}
+		}
+		alone, err := tr.Attention(srcs[i:i+1], outs[i:i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, w := range alone[0].Weights {
+			if math.Abs(float64(w-a.Weights[k])) > 1e-5 {
+				t.Fatalf("source %d weight %d: %v alone, %v in a batch", i, k, w, a.Weights[k])
+			}
+		}
+	}
+	again, err := tr.Translate(srcs, 0.6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(again, outs, slices.Equal) {
+		t.Errorf("Translate after Attention: %v, before: %v", again, outs)
+	}
+	if _, err := tr.Attention(srcs, outs[:1]); err == nil {
+		t.Errorf("Attention of 4 sources and 1 output: no error")
+	}
+}

@@ -113,8 +113,8 @@ func BuildLanguageModel(c RecurrentConfig, o BuildOptions) (*LanguageModel, erro
 	lm := &LanguageModel{}
 	g, err := build(o, func(s *graphs.Scope) *G.Node {
 		lm.Input = s.Input("input", o.Batch, c.Steps)
-		h := recurrent(s, lm.Input, nil, c, true)                         // (B, T, H)
-		h = must(G.Reshape(h, tensor.Shape{o.Batch * c.Steps, c.Hidden})) // (B·T, H)
+		h := recurrent(s, lm.Input, nil, c, true)                        // (B, T, H)
+		h = graphs.Reshape(h, tensor.Shape{o.Batch * c.Steps, c.Hidden}) // (B·T, H)
 		h = graphs.Dropout(s.Sub("fc"), h, c.Dropout)
 		lm.Logits = graphs.Linear(s.Sub("fc"), h, c.Vocab) // (B·T, V)
 		if !o.Training {

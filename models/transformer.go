@@ -47,11 +47,7 @@ func (c TransformerConfig) Validate() error {
 // embed is emb(ids)·√d + sinusoidal positions, as the reference Seq2SeqTransformer.
 func embed(s *graphs.Scope, ids *G.Node, vocab, d int) *G.Node {
 	e := graphs.Embedding(s, ids, vocab, d) // (B, T, d)
-	scale := G.NewConstant(math.Sqrt(float64(d)))
-	if s.Dtype() == tensor.Float32 {
-		scale = G.NewConstant(float32(math.Sqrt(float64(d))))
-	}
-	return graphs.PositionalEncoding(must(G.Mul(e, scale)))
+	return graphs.ScaledPositionalEncoding(e, math.Sqrt(float64(d)))
 }
 
 // encode embeds the source and runs the encoder: (B, S) ids → memory (B, S, d).
@@ -66,7 +62,7 @@ func decode(s *graphs.Scope, tgtIn, memory, srcMask *G.Node, c TransformerConfig
 	// Causal self-attention keeps every real position from seeing the padding after it, so
 	// the decoder needs no target padding mask; padded positions carry no loss.
 	h := graphs.Decoder(s.Sub("tf.decoder"), y, memory, c.DecoderLayers, c.Layer, nil, srcMask, true)
-	h = must(G.Reshape(h, tensor.Shape{batch * c.TargetLen, c.Layer.Dim}))
+	h = graphs.Reshape(h, tensor.Shape{batch * c.TargetLen, c.Layer.Dim})
 	return graphs.Linear(s.Sub("out"), h, c.TargetVocab)
 }
 

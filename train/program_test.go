@@ -26,7 +26,11 @@ func TestProgramMatchesTapeMachine(t *testing.T) {
 		if err := vm.RunAll(); err != nil {
 			t.Fatalf("%s: tape machine: %v", name, err)
 		}
-		p, err := graphs.Compile(prog.Scope.Graph())
+		outputs := []*G.Node{prog.Loss}
+		for _, n := range prog.ParamNodes() {
+			outputs = append(outputs, n.Deriv())
+		}
+		p, err := graphs.Compile(prog.Scope.Graph(), outputs...)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

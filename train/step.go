@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	G "gorgonia.org/gorgonia"
+
 	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/optim"
@@ -68,7 +70,13 @@ func NewStepper(build GraphBuilder, c StepperConfig) (*Stepper, error) {
 
 // add compiles net's program (not Gorgonia's tape machine: see graphs.Program).
 func (s *Stepper) add(shape int, net *models.Graph) (*stepGraph, error) {
-	prog, err := graphs.Compile(net.Scope.Graph())
+	outputs := []*G.Node{net.Loss}
+	for _, n := range net.ParamNodes() {
+		if d := n.Deriv(); d != nil {
+			outputs = append(outputs, d)
+		}
+	}
+	prog, err := graphs.Compile(net.Scope.Graph(), outputs...)
 	if err != nil {
 		return nil, fmt.Errorf("the training graph of batch shape %d: %w", shape, err)
 	}

@@ -25,6 +25,7 @@ type options struct {
 	maxSteps   int
 	progress   string
 	print      bool
+	profiles   cli.Profiles
 
 	run train.Options
 }
@@ -62,6 +63,10 @@ Shell completion: train completion bash|zsh|fish|powershell`,
   # continue an interrupted run
   go run ./cmd/train --resume runs/quick
 
+  # where 200 steps of the Transformer spend their time and memory
+  go run ./cmd/train --config cmudict-transformer --max-steps 200 --cpuprofile cpu.prof --memprofile mem.prof
+  go tool pprof -top cpu.prof
+
   # every key the LSTM experiment uses, defaults included, after an override
   go run ./cmd/train --config mnist-lstm --set model.lstm.layers=2 --print-config`,
 		Args: cobra.NoArgs,
@@ -87,6 +92,7 @@ Shell completion: train completion bash|zsh|fish|powershell`,
 	f.IntVar(&o.maxSteps, "max-steps", 0, "stop after this many training steps in all, with a checkpoint (0 = no limit)")
 	f.StringVar(&o.progress, "progress", "auto", "progress display: bar, lines or auto (bar on a terminal)")
 	f.BoolVar(&o.print, "print-config", false, "print the resolved config, every key with its value or default, and exit")
+	o.profiles.AddFlags(f)
 	_ = cmd.RegisterFlagCompletionFunc("config", cli.CompleteConfigs)
 	_ = cmd.RegisterFlagCompletionFunc("set", cli.CompleteSet)
 	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions(cli.ProgressModes, cobra.ShellCompDirectiveNoFileComp))

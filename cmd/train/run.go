@@ -12,7 +12,16 @@ import (
 	"github.com/gorgonet/gorgonet/train"
 )
 
-func (o *options) runTraining(cmd *cobra.Command) error {
+func (o *options) runTraining(cmd *cobra.Command) (err error) {
+	stop, err := o.profiles.Start()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if perr := stop(); err == nil {
+			err = perr
+		}
+	}()
 	res, err := train.Run(cmd.Context(), o.run)
 	if errors.Is(err, train.ErrInterrupted) {
 		return cli.Interrupted{Err: err}
