@@ -310,3 +310,28 @@ func TestSentenceSets(t *testing.T) {
 		})
 	}
 }
+
+// TestCharReferencesScoredOnce: character targets are scored as the words they spell, the
+// references exactly once (a second pass would run the words together).
+func TestCharReferencesScoredOnce(t *testing.T) {
+	cfg, _ := stubPairs(t, nil, nil, 0)
+	chars := func(s ...string) []datasets.Pair {
+		var out []datasets.Pair
+		for i := 0; i+1 < len(s); i += 2 {
+			out = append(out, datasets.Pair{Key: s[i], Source: datasets.Chars(datasets.Tokenize(s[i])), Target: datasets.Chars(datasets.Tokenize(s[i+1]))})
+		}
+		return out
+	}
+	train := chars("el perro", "the dog", "la mujer", "the woman")
+	load := pairSet(func(config.Experiment) (pairSplits, error) {
+		return pairSplits{train: train, val: train, test: train, tokens: "chars"}, nil
+	})
+	task, err := load(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := evaluateSaved(t, task, savePairs(t, cfg, task))
+	if len(m.Samples) == 0 || m.Samples[0].Reference != "the dog" {
+		t.Errorf("samples %+v, want the first reference %q", m.Samples, "the dog")
+	}
+}

@@ -63,7 +63,7 @@ func pairSet(load pairLoader) TaskLoader {
 type EncodedPair struct {
 	Key      string
 	Src, Tgt []int
-	Ref      []string // the target as written, in the words it is scored on (error rates, BLEU, chrF, ROUGE)
+	Ref      []string // the target as written, the reference for error rates, BLEU, chrF and ROUGE
 }
 
 // pairTask trains an encoder-decoder Transformer with teacher forcing.
@@ -193,26 +193,26 @@ func seq2seqConfig(m config.Model, info snapshot.DataInfo) models.TransformerCon
 func (t *pairTask) encode(pairs []datasets.Pair, training bool) []EncodedPair {
 	out := make([]EncodedPair, 0, len(pairs))
 	for _, p := range pairs {
-		src := SourceIDs(t.info, p.Source)
+		src := sourceIDs(t.info, p.Source)
 		tgt := targetIDs(t.info, p.Target)
 		if training && (len(src) > t.info.MaxLen && !t.truncate || len(tgt) >= t.info.TargetLen || len(src) == 0) {
 			continue
 		}
-		out = append(out, EncodedPair{Key: p.Key, Src: truncate(src, t.info.MaxLen), Tgt: tgt, Ref: scored(t.info, p.Target)})
+		out = append(out, EncodedPair{Key: p.Key, Src: truncate(src, t.info.MaxLen), Tgt: tgt, Ref: p.Target})
 	}
 	return out
 }
 
-// SourceIDs are the ids of source tokens (unknown ones <unk>), not truncated: subword units of
+// sourceIDs are the ids of source tokens (unknown ones <unk>), not truncated: subword units of
 // the words' text when the model reads BPE units.
-func SourceIDs(info snapshot.DataInfo, toks []string) []int {
+func sourceIDs(info snapshot.DataInfo, toks []string) []int {
 	if info.BPE != nil {
 		return info.BPE.IDs(strings.Join(toks, " "))
 	}
 	return info.Vocab.Encode(toks)
 }
 
-// targetIDs are the ids of target tokens, as SourceIDs.
+// targetIDs are the ids of target tokens, as sourceIDs.
 func targetIDs(info snapshot.DataInfo, toks []string) []int {
 	if info.TargetBPE != nil {
 		return info.TargetBPE.IDs(strings.Join(toks, " "))
