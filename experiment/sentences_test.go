@@ -335,3 +335,18 @@ func TestCharReferencesScoredOnce(t *testing.T) {
 		t.Errorf("samples %+v, want the first reference %q", m.Samples, "the dog")
 	}
 }
+
+// TestEmptySplitScores: an empty held-out split decodes to no scores, not a panic.
+func TestEmptySplitScores(t *testing.T) {
+	for _, lead := range []int{0, 3} {
+		cfg, load := stubPairs(t, spanishTrain, nil, lead)
+		task, err := load(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := evaluateSaved(t, task, savePairs(t, cfg, task))
+		if m.Examples != 0 {
+			t.Errorf("lead %d: %d examples of an empty split", lead, m.Examples)
+		}
+	}
+}

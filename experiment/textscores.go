@@ -10,8 +10,12 @@ import (
 
 // scoreText scores decoded texts against their references (refStreams[k][i] is the k-th
 // reference of hyps[i]; keys[i] is the source of hyps[i]): BLEU and chrF for translations;
-// ROUGE for summaries, with the lead baseline of the same sources beside it.
+// ROUGE for summaries, with the lead baseline of the same sources beside it. An empty split
+// has none of them.
 func (t *pairTask) scoreText(m *Metrics, keys, hyps []string, refStreams [][]string) error {
+	if len(hyps) == 0 {
+		return nil
+	}
 	if t.leadWords > 0 {
 		return t.scoreSummaries(m, keys, hyps, refStreams[0])
 	}
