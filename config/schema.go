@@ -31,11 +31,11 @@ type Data struct {
 	TestFraction float64 `yaml:"test_fraction"`
 	// MaxLen is the number of tokens per sequence: longer sentences are truncated (text), pairs with a longer side are left out of training and truncated in evaluation (pairs), and the chunk length of truncated back-propagation (characters); default 64.
 	MaxLen int `yaml:"max_len"`
-	// Units is how text becomes tokens: words or chars. Empty means the data set's own units (words for sentiment, characters for opticks and CMUdict's spellings); de-en takes either, applied to both sides. Images have none.
+	// Units is how text becomes tokens: words, chars or bpe (subword units learned from the training split, one model per side, data.vocab_size ids each). Empty means the data set's own units (words for sentiment, characters for opticks and CMUdict's spellings, bpe for bible-es-en and debian-summary); de-en takes words or chars, bible-es-en bpe or words, applied to both sides. Images have none.
 	Units string `yaml:"units"`
 	// MinCount is how often a token must occur in the training split to get its own id; rarer tokens become <unk>; default 1.
 	MinCount int `yaml:"min_count"`
-	// VocabSize caps each vocabulary built from the training split at this many tokens, the four specials included, keeping the most frequent; 0 means no cap.
+	// VocabSize caps each vocabulary built from the training split at this many tokens, the four specials included, keeping the most frequent; 0 means no cap. With units bpe it is each side's number of subword ids (four specials and vocab_size-4 units) and must be > 0.
 	VocabSize int `yaml:"vocab_size"`
 }
 

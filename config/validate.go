@@ -15,7 +15,7 @@ var (
 	Optimizers  = []string{"sgd", "adam", "adamw"}
 	Schedules   = []string{"constant", "step", "cosine"}
 	Metrics     = []string{"accuracy", "loss"}
-	Units       = []string{"", "words", "chars"}
+	Units       = []string{"", "words", "chars", "bpe"}
 )
 
 // Validate checks every range and name. The error lists all problems, one per line, each naming its key.
@@ -28,7 +28,8 @@ func (e Experiment) Validate() error {
 		v.require(e.Data.ValFraction+e.Data.TestFraction < 1, "data.val_fraction + data.test_fraction must be < 1, got %v", e.Data.ValFraction+e.Data.TestFraction)
 	}
 	above(v, "data.max_len", e.Data.MaxLen, 0)
-	v.require(slices.Contains(Units, e.Data.Units), "data.units must be words, chars or empty (the data set's own), got %q", e.Data.Units)
+	v.require(slices.Contains(Units, e.Data.Units), "data.units must be words, chars, bpe or empty (the data set's own), got %q", e.Data.Units)
+	v.require(e.Data.Units != "bpe" || e.Data.VocabSize > 0, "data.vocab_size must be > 0 with data.units bpe (the subword vocabulary learned per side, four special tokens included)")
 	above(v, "data.min_count", e.Data.MinCount, 0)
 	v.require(e.Data.VocabSize == 0 || e.Data.VocabSize >= 5, "data.vocab_size must be 0 (no cap) or at least 5 (four special tokens and one more), got %d", e.Data.VocabSize)
 	e.Model.validate(v)

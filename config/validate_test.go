@@ -23,6 +23,7 @@ func TestValidate(t *testing.T) {
 		{"data.val_fraction", func(e *Experiment) { e.Data.ValFraction = 1 }},
 		{"data.val_fraction", func(e *Experiment) { e.Data.ValFraction = -0.1 }},
 		{"data.units", func(e *Experiment) { e.Data.Units = "subwords" }},
+		{"data.vocab_size", func(e *Experiment) { e.Data.Units, e.Data.VocabSize = "bpe", 0 }},
 		{"model.kind", func(e *Experiment) { e.Model.Kind = "rnn" }},
 		{"model.cnn.channels", func(e *Experiment) { cnn(e, func(c *CNN) { c.Channels = nil }) }},
 		{"model.cnn.channels[1]", func(e *Experiment) { cnn(e, func(c *CNN) { c.Channels = []int{8, 0} }) }},

@@ -39,12 +39,22 @@ var DataSets = map[string]DataSet{
 	"cmudict": {
 		About: "CMUdict: spellings and their ARPAbet pronunciations, embedded",
 		Units: []string{"chars"}, // of the spelling; the targets are phonemes
-		Task:  pairSet(cmudictPairs),
+		Task:  pairSet(splitByKey(cmudictPairs)),
 	},
 	"de-en": {
 		About: "the Ding German-English dictionary, from " + datasets.DeEnPath,
 		Units: []string{"words", "chars"},
-		Task:  pairSet(deEnPairs),
+		Task:  pairSet(splitByKey(deEnPairs)),
+	},
+	"bible-es-en": {
+		About: "Spanish (Reina-Valera 1909) to English (King James) Bible verses, split by chapter, from " + datasets.BibleDir,
+		Units: []string{"bpe", "words"},
+		Task:  pairSet(biblePairs),
+	},
+	"debian-summary": {
+		About: "Debian package long descriptions to their synopses, related packages kept in one split, from " + datasets.DescriptionsPath,
+		Units: []string{"bpe"},
+		Task:  pairSet(descriptionPairs),
 	},
 }
 

@@ -11,16 +11,45 @@ import (
 
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/datasets"
+	"github.com/gorgonet/gorgonet/datasets/bpe"
 	"github.com/gorgonet/gorgonet/graphs"
 	"github.com/gorgonet/gorgonet/metrics"
 	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/snapshot"
 )
 
-// pairLoader loads the pairs of a sequence-to-sequence data set and says what its target
-// tokens are: phonemes (scored by word and phoneme error rates), words or chars (both scored
-// on words, by BLEU and word error rate).
-type pairLoader func(d config.Data) ([]datasets.Pair, string, error)
+// pairSplits are a sequence-to-sequence data set's pairs, split into training, validation and
+// test sets, and how the task reads them.
+type pairSplits struct {
+	train, val, test []datasets.Pair
+	// tokens are what the target tokens are: phonemes (scored by word and phoneme error
+	// rates), words or chars (both scored on words, by BLEU, chrF and word error rate), or bpe
+	// (the pairs hold the words of their texts as written, which the task cuts into subword
+	// units learned from the training split).
+	tokens string
+	// truncate cuts training sources to max_len instead of leaving their pairs out: a
+	// description is summarised from its opening.
+	truncate bool
+	// leadWords, when > 0, makes the task a summarisation: outputs are scored by ROUGE beside
+	// the lead baseline, the first sentence of each source (its Key) cut to leadWords words.
+	leadWords int
+}
+
+// pairLoader loads and splits the pairs of a sequence-to-sequence data set.
+type pairLoader func(cfg config.Experiment) (pairSplits, error)
+
+// splitByKey is the pairLoader of pairs that datasets.SplitByKey splits (by Key, or Group
+// where set); load reads them and says what their target tokens are.
+func splitByKey(load func(d config.Data) ([]datasets.Pair, string, error)) pairLoader {
+	return func(cfg config.Experiment) (pairSplits, error) {
+		pairs, tokens, err := load(cfg.Data)
+		if err != nil {
+			return pairSplits{}, err
+		}
+		tr, va, te := datasets.SplitByKey(pairs, cfg.Data.ValFraction, cfg.Data.TestFraction, cfg.Seed)
+		return pairSplits{train: tr, val: va, test: te, tokens: tokens}, nil
+	}
+}
 
 // pairSet is the sequence-to-sequence task of the pairs that load reads.
 func pairSet(load pairLoader) TaskLoader {
@@ -34,7 +63,7 @@ func pairSet(load pairLoader) TaskLoader {
 type EncodedPair struct {
 	Key      string
 	Src, Tgt []int
-	Ref      []string // the target as written, the reference for error rates and BLEU
+	Ref      []string // the target as written, the reference for error rates, BLEU, chrF and ROUGE
 }
 
 // pairTask trains an encoder-decoder Transformer with teacher forcing.
@@ -43,6 +72,8 @@ type pairTask struct {
 	info             snapshot.DataInfo
 	tc               models.TransformerConfig
 	train, val, test []EncodedPair
+	truncate         bool // training sources are cut to max_len, not left out
+	leadWords        int  // summarisation: the lead baseline's length in words (0: not a summarisation)
 
 	lens    []int               // the length groups' source lengths (bucketLens)
 	batches map[int]*pairFiller // training batches by shape, written by Batch
@@ -54,34 +85,80 @@ func loadPairTask(load pairLoader, cfg config.Experiment, saved *snapshot.DataIn
 		return nil, fmt.Errorf("model.kind: %s data needs an encoder-decoder, which kind %s does not build; use %s",
 			cfg.Data.Name, cfg.Model.Kind, kindsWith(func(k ModelKind) bool { return k.Seq2Seq != nil }))
 	}
-	pairs, tokens, err := load(cfg.Data)
+	sp, err := load(cfg)
 	if err != nil {
 		return nil, err
 	}
-	tr, va, te := datasets.SplitByKey(pairs, cfg.Data.ValFraction, cfg.Data.TestFraction, cfg.Seed)
-	tr = sample(tr, cfg.Data.Limit, cfg.Seed)
-	info := snapshot.DataInfo{Kind: snapshot.KindPairs, MaxLen: cfg.Data.MaxLen, TargetLen: cfg.Data.MaxLen + 1, Tokens: tokens}
+	tr := sample(sp.train, cfg.Data.Limit, cfg.Seed)
+	info := snapshot.DataInfo{Kind: snapshot.KindPairs, MaxLen: cfg.Data.MaxLen, TargetLen: cfg.Data.MaxLen + 1, Tokens: sp.tokens}
 	if saved != nil {
-		if saved.Kind != snapshot.KindPairs || saved.Vocab == nil || saved.TargetVocab == nil {
-			return nil, fmt.Errorf("data %q is sequence pairs; the model was trained on %s data", cfg.Data.Name, snapshot.KindName(saved.Kind))
+		if err := checkSavedPairs(saved, cfg.Data.Name, sp.tokens); err != nil {
+			return nil, err
 		}
 		info = *saved
-	} else {
-		src, tgt := make([][]string, len(tr)), make([][]string, len(tr))
-		for i, p := range tr {
-			src[i], tgt[i] = p.Source, p.Target
-		}
-		info.Vocab = datasets.BuildVocab(src, cfg.Data.MinCount, cfg.Data.VocabSize)
-		info.TargetVocab = datasets.BuildVocab(tgt, cfg.Data.MinCount, cfg.Data.VocabSize)
+	} else if err := learnVocabs(&info, tr, cfg.Data); err != nil {
+		return nil, err
 	}
-	t := &pairTask{cfg: cfg, info: info, lens: bucketLens(info.MaxLen)}
+	t := &pairTask{cfg: cfg, info: info, lens: bucketLens(info.MaxLen), truncate: sp.truncate, leadWords: sp.leadWords}
 	t.tc = kind.Seq2Seq(cfg.Model, info)
 	if err := t.tc.Validate(); err != nil {
 		return nil, fmt.Errorf("model.%v", err)
 	}
 	t.train = t.encode(tr, true)
-	t.val, t.test = t.encode(va, false), t.encode(te, false)
+	t.val, t.test = t.encode(sp.val, false), t.encode(sp.test, false)
 	return t, nil
+}
+
+// checkSavedPairs refuses a checkpoint whose data description cannot read pairs of tokens.
+func checkSavedPairs(saved *snapshot.DataInfo, name, tokens string) error {
+	if saved.Kind != snapshot.KindPairs || saved.Vocab == nil || saved.TargetVocab == nil {
+		return fmt.Errorf("data %q is sequence pairs; the model was trained on %s data", name, snapshot.KindName(saved.Kind))
+	}
+	if (tokens == "bpe") != (saved.BPE != nil && saved.TargetBPE != nil) {
+		return fmt.Errorf("data %q is read as %s; the checkpoint's model reads %s", name, tokens, saved.Tokens)
+	}
+	return nil
+}
+
+// learnVocabs builds the vocabularies of info from the training pairs tr: for subword units
+// one BPE model per side, learned from the training texts, so that held-out text never shapes
+// the units; otherwise a vocabulary of the tokens.
+func learnVocabs(info *snapshot.DataInfo, tr []datasets.Pair, d config.Data) error {
+	src, tgt := make([][]string, len(tr)), make([][]string, len(tr))
+	for i, p := range tr {
+		src[i], tgt[i] = p.Source, p.Target
+	}
+	if info.Tokens != "bpe" {
+		info.Vocab = datasets.BuildVocab(src, d.MinCount, d.VocabSize)
+		info.TargetVocab = datasets.BuildVocab(tgt, d.MinCount, d.VocabSize)
+		return nil
+	}
+	if d.VocabSize <= 0 {
+		return fmt.Errorf("data.vocab_size must be > 0 for %s's subword units, got %d", d.Name, d.VocabSize)
+	}
+	var err error
+	if info.BPE, err = learnBPE(src, d.VocabSize, "sources"); err != nil {
+		return err
+	}
+	if info.TargetBPE, err = learnBPE(tgt, d.VocabSize, "targets"); err != nil {
+		return err
+	}
+	info.Vocab, info.TargetVocab = info.BPE.Vocab(), info.TargetBPE.Vocab()
+	return nil
+}
+
+// learnBPE learns subword units from texts given as their words, vocabSize ids in all: the
+// four special tokens (ids PadID to EosID) and vocabSize-4 units.
+func learnBPE(texts [][]string, vocabSize int, side string) (*bpe.Model, error) {
+	joined := make([]string, len(texts))
+	for i, t := range texts {
+		joined[i] = strings.Join(t, " ")
+	}
+	m, err := bpe.Learn(joined, vocabSize-(datasets.EosID+1))
+	if err != nil {
+		return nil, fmt.Errorf("data.vocab_size %d, training %s: %v", vocabSize, side, err)
+	}
+	return m, nil
 }
 
 // sample keeps limit pairs chosen by the seed, in their original order (all for limit 0): the
@@ -110,24 +187,41 @@ func seq2seqConfig(m config.Model, info snapshot.DataInfo) models.TransformerCon
 }
 
 // encode turns pairs into ids. Training leaves out pairs too long for the model (they are
-// counted in the log); evaluation truncates their sources and keeps them, so they count as
-// errors where the model cannot produce them.
+// counted in the log), or truncates their sources where the task says so; evaluation
+// truncates sources and keeps the pairs, so they count as errors where the model cannot
+// produce them.
 func (t *pairTask) encode(pairs []datasets.Pair, training bool) []EncodedPair {
 	out := make([]EncodedPair, 0, len(pairs))
 	for _, p := range pairs {
-		if training && (len(p.Source) > t.info.MaxLen || len(p.Target) >= t.info.TargetLen || len(p.Source) == 0) {
+		src := sourceIDs(t.info, p.Source)
+		tgt := targetIDs(t.info, p.Target)
+		if training && (len(src) > t.info.MaxLen && !t.truncate || len(tgt) >= t.info.TargetLen || len(src) == 0) {
 			continue
 		}
-		out = append(out, EncodedPair{Key: p.Key, Src: EncodeSource(t.info.Vocab, p.Source, t.info.MaxLen),
-			Tgt: t.info.TargetVocab.Encode(p.Target), Ref: p.Target})
+		out = append(out, EncodedPair{Key: p.Key, Src: truncate(src, t.info.MaxLen), Tgt: tgt, Ref: p.Target})
 	}
 	return out
 }
 
-// EncodeSource maps source tokens to ids (unknown ones to <unk>), truncated to maxLen; an
-// empty source becomes a single <unk>.
-func EncodeSource(v *datasets.Vocab, toks []string, maxLen int) []int {
-	ids := v.Encode(toks)
+// sourceIDs are the ids of source tokens (unknown ones <unk>), not truncated: subword units of
+// the words' text when the model reads BPE units.
+func sourceIDs(info snapshot.DataInfo, toks []string) []int {
+	if info.BPE != nil {
+		return info.BPE.IDs(strings.Join(toks, " "))
+	}
+	return info.Vocab.Encode(toks)
+}
+
+// targetIDs are the ids of target tokens, as sourceIDs.
+func targetIDs(info snapshot.DataInfo, toks []string) []int {
+	if info.TargetBPE != nil {
+		return info.TargetBPE.IDs(strings.Join(toks, " "))
+	}
+	return info.TargetVocab.Encode(toks)
+}
+
+// truncate cuts ids to maxLen; no ids become a single <unk>.
+func truncate(ids []int, maxLen int) []int {
 	if len(ids) > maxLen {
 		ids = ids[:maxLen]
 	}
@@ -135,6 +229,12 @@ func EncodeSource(v *datasets.Vocab, toks []string, maxLen int) []int {
 		ids = []int{datasets.UnkID}
 	}
 	return ids
+}
+
+// EncodeSource maps source tokens to ids (unknown ones to <unk>), truncated to maxLen; an
+// empty source becomes a single <unk>.
+func EncodeSource(v *datasets.Vocab, toks []string, maxLen int) []int {
+	return truncate(v.Encode(toks), maxLen)
 }
 
 func (t *pairTask) Info() snapshot.DataInfo { return t.info }
@@ -398,12 +498,11 @@ func (e *pairEvaluator) decode(ctx context.Context, m *Metrics, data []EncodedPa
 			return err
 		}
 	}
-	tv := e.task.info.TargetVocab
 	var rates metrics.ErrorRates
 	var hypText []string
 	refStreams := [][]string{}
 	for i, h := range hyps {
-		words := scored(e.task.info, tv.Decode(h))
+		words := strings.Fields(OutputText(e.task.info, h))
 		rs := make([][]string, len(refs[i])) // as written: a word outside the vocabulary stays itself, not <unk>
 		for k, r := range refs[i] {
 			rs[k] = scored(e.task.info, r)
@@ -428,16 +527,11 @@ func (e *pairEvaluator) decode(ctx context.Context, m *Metrics, data []EncodedPa
 		m.PER = &per
 		return nil
 	}
-	b, err := metrics.CorpusBLEUMultiRef(hypText, refStreams)
-	if err != nil {
-		return err
-	}
-	m.BLEU = &b.Score
-	return nil
+	return e.task.scoreText(m, keys, hypText, refStreams)
 }
 
 // scored is target tokens as they are scored: characters as the words they spell, other
-// tokens as they are.
+// tokens (words of BPE pairs among them) as they are.
 func scored(info snapshot.DataInfo, toks []string) []string {
 	if info.Tokens == "chars" {
 		return datasets.Words(toks)

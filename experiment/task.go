@@ -76,9 +76,20 @@ type Metrics struct {
 	Perplexity  float64 `json:"perplexity,omitempty"`    // language models: exp(loss)
 	BitsPerChar float64 `json:"bits_per_char,omitempty"` // character language models: loss / ln 2
 
-	WER     *float64 `json:"wer,omitempty"`  // sequence-to-sequence: fraction of outputs not equal to a reference
-	PER     *float64 `json:"per,omitempty"`  // G2P: phoneme edit distance / reference length
-	BLEU    *float64 `json:"bleu,omitempty"` // translation: corpus BLEU-4, 0–100
+	WER  *float64 `json:"wer,omitempty"`  // sequence-to-sequence: fraction of outputs not equal to a reference
+	PER  *float64 `json:"per,omitempty"`  // G2P: phoneme edit distance / reference length
+	BLEU *float64 `json:"bleu,omitempty"` // translation: corpus BLEU-4, 0–100
+	CHRF *float64 `json:"chrf,omitempty"` // translation: corpus chrF2 (sacrebleu's CHRF()), 0–100
+
+	// Summarisation: mean ROUGE-1, ROUGE-2 and ROUGE-L F1 (rouge-score with use_stemmer=True),
+	// 0–100, of the outputs and of the lead baseline on the same examples.
+	Rouge1     *float64 `json:"rouge1,omitempty"`
+	Rouge2     *float64 `json:"rouge2,omitempty"`
+	RougeL     *float64 `json:"rougeL,omitempty"`
+	LeadRouge1 *float64 `json:"lead_rouge1,omitempty"`
+	LeadRouge2 *float64 `json:"lead_rouge2,omitempty"`
+	LeadRougeL *float64 `json:"lead_rougeL,omitempty"`
+
 	Samples []Sample `json:"samples,omitempty"`
 
 	// Kept for the pictures when EvalOptions.Plots asks; not part of the report.

@@ -10,8 +10,8 @@ import (
 	"github.com/gorgonet/gorgonet/snapshot"
 )
 
-// Translator converts a user's words or phrases with a trained sequence-to-sequence model:
-// spellings to pronunciations, or German to English.
+// Translator converts a user's words, phrases or texts with a trained sequence-to-sequence
+// model: spellings to pronunciations, German or Spanish to English, descriptions to synopses.
 type Translator struct {
 	tr    *models.Translator
 	m     *models.Seq2Seq
@@ -59,8 +59,12 @@ func (t *Translator) Close() error { return t.tr.Close() }
 
 // SourceTokens splits a user's input as the training sources were split: a word into its
 // lower-case characters (pronunciations), a phrase into lower-case word tokens or the
-// characters of those tokens joined by single spaces (translation).
+// characters of those tokens joined by single spaces (translation), text into the subword
+// units of the checkpoint's BPE model (characters it never saw become <unk>).
 func SourceTokens(info snapshot.DataInfo, input string) []string {
+	if info.BPE != nil {
+		return info.BPE.Encode(input)
+	}
 	switch info.Tokens {
 	case "phonemes":
 		return datasets.Spelling(input)
@@ -71,9 +75,18 @@ func SourceTokens(info snapshot.DataInfo, input string) []string {
 	}
 }
 
-// TargetText writes output tokens as text: characters run together, other tokens spaced.
+// TargetText writes output tokens as text: characters run together, subword units joined
+// into their words (bpe.Model.Decode), other tokens spaced.
 func TargetText(info snapshot.DataInfo, toks []string) string {
+	if info.TargetBPE != nil {
+		return info.TargetBPE.Decode(toks)
+	}
 	return strings.Join(scored(info, toks), " ")
+}
+
+// OutputText is a model's output ids (up to <eos>) as text.
+func OutputText(info snapshot.DataInfo, ids []int) string {
+	return TargetText(info, info.TargetVocab.Decode(ids))
 }
 
 // Convert decodes every input. An input without tokens gives an empty output; characters or
@@ -102,7 +115,7 @@ func (t *Translator) Convert(ctx context.Context, inputs []string) ([]Conversion
 			return nil, err
 		}
 		for k, h := range hyps {
-			out[at[start+k]].Output = TargetText(t.info, t.info.TargetVocab.Decode(h))
+			out[at[start+k]].Output = OutputText(t.info, h)
 		}
 	}
 	return out, nil

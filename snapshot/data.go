@@ -17,7 +17,7 @@ type DataInfo struct {
 	TargetVocab *datasets.Vocab `json:"target_vocab,omitempty"` // pair targets
 	MaxLen      int             `json:"max_len,omitempty"`      // tokens per sequence (text, pairs) or per chunk (chars)
 	TargetLen   int             `json:"target_len,omitempty"`   // pair targets, with <bos>/<eos>
-	Tokens      string          `json:"tokens,omitempty"`       // how text becomes tokens: words, chars or phonemes
+	Tokens      string          `json:"tokens,omitempty"`       // how text becomes tokens: words, chars, phonemes or bpe
 
 	// BPE cuts text (or pair sources) into subword units, TargetBPE pair targets; nil when the
 	// tokens are not subwords. Each is saved as its codes file (bpe.Model.MarshalText), one

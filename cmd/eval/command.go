@@ -52,7 +52,9 @@ What is reported depends on the task (all with split, examples and loss):
   language models    next-character accuracy, perplexity and bits per character
   pronunciation      word error rate (wer) and phoneme error rate (per) of decoded outputs,
                      a word counting as right if it matches any of its pronunciations
-  translation        corpus BLEU-4 (sacrebleu's default 13a tokenisation) and wer
+  translation        corpus BLEU-4 (sacrebleu's default 13a tokenisation), chrF2 and wer
+  summarisation      mean ROUGE-1, ROUGE-2 and ROUGE-L F1 (0-100, Porter-stemmed) and the
+                     same for the lead baseline (each source's first sentence) as lead_*
 Sequence-to-sequence models also report the teacher-forced token accuracy and print
 --samples decoded examples. --json prints one JSON object.
 

@@ -190,7 +190,10 @@ func checkRates(t *testing.T, r report) {
 // TestEvalTranslation: a translation model's report has a corpus BLEU in [0, 100].
 func TestEvalTranslation(t *testing.T) {
 	run := shared.Task(t, "de-en-transformer")
-	r := taskJSON(t, with("perplexity", "wer", "bleu", "samples"), "--checkpoint", run, "--samples", "2")
+	r := taskJSON(t, with("perplexity", "wer", "bleu", "chrf", "samples"), "--checkpoint", run, "--samples", "2")
+	if r.CHRF == nil || !(*r.CHRF >= 0 && *r.CHRF <= 100) {
+		t.Errorf("chrf %v, want chrF in [0, 100]", deref(r.CHRF))
+	}
 	if r.BLEU == nil || !(*r.BLEU >= 0 && *r.BLEU <= 100) || r.WER == nil || !(*r.WER >= 0 && *r.WER <= 1) {
 		t.Errorf("bleu %v, wer %v; want BLEU in [0, 100] and WER in [0, 1]", r.BLEU, r.WER)
 	}
@@ -198,6 +201,35 @@ func TestEvalTranslation(t *testing.T) {
 		t.Errorf("per %v, %d samples; want no PER and 2 samples", r.PER, len(r.Samples))
 	}
 	checkBogusSplit(t, run)
+}
+
+// TestEvalSentences: Bible translation reports BLEU and chrF; Debian summarisation ROUGE-1/2/L
+// and the lead baseline's, all in [0, 100]. (Skipped where the corpora are not installed.)
+func TestEvalSentences(t *testing.T) {
+	t.Run("bible-es-en-transformer", func(t *testing.T) {
+		run := shared.Task(t, "bible-es-en-transformer")
+		r := taskJSON(t, with("perplexity", "wer", "bleu", "chrf", "samples"), "--checkpoint", run, "--samples", "1")
+		for name, v := range map[string]*float64{"bleu": r.BLEU, "chrf": r.CHRF} {
+			if v == nil || !(*v >= 0 && *v <= 100) {
+				t.Errorf("%s %v, want it in [0, 100]", name, deref(v))
+			}
+		}
+	})
+	t.Run("debian-summary-transformer", func(t *testing.T) {
+		run := shared.Task(t, "debian-summary-transformer")
+		r := taskJSON(t, with("perplexity", "wer", "rouge1", "rouge2", "rougeL", "lead_rouge1", "lead_rouge2", "lead_rougeL", "samples"),
+			"--checkpoint", run, "--samples", "1")
+		for name, v := range map[string]*float64{"rouge1": r.Rouge1, "rouge2": r.Rouge2, "rougeL": r.RougeL,
+			"lead_rouge1": r.LeadRouge1, "lead_rouge2": r.LeadRouge2, "lead_rougeL": r.LeadRougeL} {
+			if v == nil || !(*v >= 0 && *v <= 100) {
+				t.Errorf("%s %v, want it in [0, 100]", name, deref(v))
+			}
+		}
+		if *r.LeadRouge1 <= 0 {
+			t.Error("the lead baseline shares no word with any synopsis")
+		}
+		checkTable(t, run, "ROUGE F1   R1 ", "lead       R1 ")
+	})
 }
 
 // deref shows an optional metric: its value, or nil.

@@ -47,10 +47,12 @@ the model writes --length more characters after it, sampling with --temperature 
 --seed. Characters never seen in training read as unknown; an empty prompt starts from a
 line break.
 
-Sequence-to-sequence models: each INPUT is a word (pronunciation models) or a phrase
-(translation models) ("-": one per line), decoded with beam search of width --beam.
-Unknown characters or words read as unknown, inputs longer than the model's data.max_len
-are cut to it (and marked), and an empty input gives an empty output.
+Sequence-to-sequence models: each INPUT is a word (pronunciation models), a phrase or
+sentence (translation models) or a paragraph (summarisers; quote it as one argument) ("-":
+one per line), decoded with beam search of width --beam. Subword models cut it with the
+checkpoint's BPE units. Unknown characters or words read as unknown, inputs longer than the
+model's data.max_len units are cut to it (and marked), and an empty input gives an empty
+output.
 
 Shell completion: predict completion bash|zsh|fish|powershell`,
 		Example: `  go run ./cmd/predict --checkpoint runs/mnist-cnn digit.png

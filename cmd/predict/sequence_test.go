@@ -452,3 +452,35 @@ func (w *cancelAfter) Write(b []byte) (int, error) {
 }
 
 func (w *cancelAfter) String() string { return w.buf.String() }
+
+// TestPredictSentences: a Spanish–English model translates a verse and a summariser writes a
+// synopsis of a paragraph, both as text from subword units; empty input gives empty output,
+// input longer than data.max_len units is cut and flagged, and characters never seen read as
+// <unk> without an error. (Skipped where the corpora are not installed.)
+func TestPredictSentences(t *testing.T) {
+	for _, tt := range []struct{ config, input string }{
+		{"bible-es-en-transformer", "Y dijo Dios: Sea la luz; y fué la luz."},
+		{"debian-summary-transformer", "This package provides a small library for parsing YAML files. It is used by many tools."},
+	} {
+		t.Run(tt.config, func(t *testing.T) {
+			run := shared.Task(t, tt.config)
+			long := strings.Repeat(tt.input+" ", 20)
+			inputs := []string{tt.input, "", long, "日本語 ☃ \xff"}
+			got := convert(t, nil, append([]string{"--checkpoint", run}, inputs...)...)
+			if len(got) != len(inputs) {
+				t.Fatalf("%d outputs for %d inputs", len(got), len(inputs))
+			}
+			for i, c := range got {
+				if !utf8.ValidString(c.Output) || strings.Contains(c.Output, "▁") || strings.Contains(c.Output, "<eos>") {
+					t.Errorf("%q → %q, want text decoded from subword units", inputs[i], c.Output)
+				}
+				if c.Truncated != (i == 2) {
+					t.Errorf("%q: truncated %v", c.Input, c.Truncated)
+				}
+			}
+			if got[1].Output != "" {
+				t.Errorf("empty input: %q, want an empty output", got[1].Output)
+			}
+		})
+	}
+}

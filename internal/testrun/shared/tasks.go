@@ -22,6 +22,12 @@ func Task(t testing.TB, name string, extra ...string) string {
 			t.Skip("-short: reading the de-en dictionary takes about ten seconds")
 		}
 	}
+	if name == "bible-es-en-transformer" && !testrun.BibleAvailable() {
+		t.Skip("the Bible modules are not installed (apt-get install sword-text-sparv sword-text-kjv)")
+	}
+	if name == "debian-summary-transformer" && !testrun.DescriptionsAvailable() {
+		t.Skip("apt's Translation-en index is absent (apt-get update -o Acquire::Languages=en)")
+	}
 	cfg, err := testrun.TaskConfig(name, extra...)
 	if err != nil {
 		t.Fatal(err)
