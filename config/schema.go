@@ -31,6 +31,8 @@ type Data struct {
 	TestFraction float64 `yaml:"test_fraction"`
 	// MaxLen is the number of tokens per sequence: longer sentences are truncated (text), pairs with a longer side are left out of training and truncated in evaluation (pairs), and the chunk length of truncated back-propagation (characters); default 64.
 	MaxLen int `yaml:"max_len"`
+	// TargetLen is, for sequence pairs, the number of target tokens the decoder writes, <eos> included: pairs with a longer target are left out of training, and decoding stops there; 0 means max_len + 1. Summaries are far shorter than what they summarise.
+	TargetLen int `yaml:"target_len"`
 	// Units is how text becomes tokens: words, chars or bpe (subword units learned from the training split, one model per side, data.vocab_size ids each). Empty means the data set's own units (words for sentiment, characters for opticks and CMUdict's spellings, bpe for bible-es-en and debian-summary); de-en takes words or chars, bible-es-en bpe or words, applied to both sides. Images have none.
 	Units string `yaml:"units"`
 	// MinCount is how often a token must occur in the training split to get its own id; rarer tokens become <unk>; default 1.

@@ -28,6 +28,7 @@ func (e Experiment) Validate() error {
 		v.require(e.Data.ValFraction+e.Data.TestFraction < 1, "data.val_fraction + data.test_fraction must be < 1, got %v", e.Data.ValFraction+e.Data.TestFraction)
 	}
 	above(v, "data.max_len", e.Data.MaxLen, 0)
+	atLeast(v, "data.target_len", e.Data.TargetLen, 0)
 	v.require(slices.Contains(Units, e.Data.Units), "data.units must be words, chars, bpe or empty (the data set's own), got %q", e.Data.Units)
 	v.require(e.Data.Units != "bpe" || e.Data.VocabSize > 0, "data.vocab_size must be > 0 with data.units bpe (the subword vocabulary learned per side, four special tokens included)")
 	above(v, "data.min_count", e.Data.MinCount, 0)

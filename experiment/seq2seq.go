@@ -90,7 +90,7 @@ func loadPairTask(load pairLoader, cfg config.Experiment, saved *snapshot.DataIn
 		return nil, err
 	}
 	tr := sample(sp.train, cfg.Data.Limit, cfg.Seed)
-	info := snapshot.DataInfo{Kind: snapshot.KindPairs, MaxLen: cfg.Data.MaxLen, TargetLen: cfg.Data.MaxLen + 1, Tokens: sp.tokens}
+	info := snapshot.DataInfo{Kind: snapshot.KindPairs, MaxLen: cfg.Data.MaxLen, TargetLen: targetLen(cfg.Data), Tokens: sp.tokens}
 	if saved != nil {
 		if err := checkSavedPairs(saved, cfg.Data.Name, sp.tokens); err != nil {
 			return nil, err
@@ -256,10 +256,11 @@ func bucketLens(m int) []int {
 	return lens
 }
 
-// bucket is the index in lens of the shortest graph that fits p (target + <eos> ≤ len + 1).
-func bucket(lens []int, p EncodedPair) int {
+// bucket is the index in lens of the shortest graph that fits p: its source, and its target
+// and <eos> within the group's target length (full being the model's).
+func bucket(lens []int, full int, p EncodedPair) int {
 	for k, l := range lens {
-		if len(p.Src) <= l && len(p.Tgt) <= l {
+		if len(p.Src) <= l && len(p.Tgt)+1 <= groupTargetLen(l, full) {
 			return k
 		}
 	}
@@ -272,7 +273,7 @@ func (t *pairTask) Batches(epoch int) [][]int {
 	lens := t.lens
 	groups := make([][]int, len(lens))
 	for _, i := range datasets.EpochOrder(len(t.train), t.cfg.Seed, epoch) {
-		k := bucket(lens, t.train[i])
+		k := bucket(lens, t.info.TargetLen, t.train[i])
 		groups[k] = append(groups[k], i)
 	}
 	var all [][]int
@@ -298,10 +299,22 @@ func (t *pairTask) NewGraph(shape int, shared []*graphs.Param, seed uint64) (*mo
 func (t *pairTask) shapeConfig(shape int) models.TransformerConfig {
 	c := t.tc
 	if shape > 0 {
-		c.SourceLen, c.TargetLen = shape, shape+1
+		c.SourceLen, c.TargetLen = shape, groupTargetLen(shape, t.info.TargetLen)
 	}
 	return c
 }
+
+// targetLen is the decoder's length of d: data.target_len, or max_len + 1.
+func targetLen(d config.Data) int {
+	if d.TargetLen > 0 {
+		return d.TargetLen
+	}
+	return d.MaxLen + 1
+}
+
+// groupTargetLen is the decoder length of the length group of sources of l tokens: l + 1,
+// at most the model's full target length.
+func groupTargetLen(l, full int) int { return min(l+1, full) }
 
 // Batch writes pairs idx into the batch of their length group: the group of their longest
 // pair, the longest group being the full graph (shape 0).
@@ -309,7 +322,7 @@ func (t *pairTask) Batch(idx []int) models.Batch {
 	lens := t.lens
 	k := 0
 	for _, i := range idx {
-		k = max(k, bucket(lens, t.train[i]))
+		k = max(k, bucket(lens, t.info.TargetLen, t.train[i]))
 	}
 	shape := lens[k]
 	if k == len(lens)-1 {

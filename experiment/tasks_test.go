@@ -114,7 +114,40 @@ func seq(n int) []int {
 // fit the graph NewGraph builds for that shape on the full graph's parameter values, and
 // the shorter shapes are used.
 func TestSeq2SeqBuckets(t *testing.T) {
-	task := tinyTask(t, "cmudict-transformer").(*pairTask)
+	checkBuckets(t, tinyTask(t, "cmudict-transformer").(*pairTask))
+}
+
+// With data.target_len shorter than max_len + 1, every graph's decoder is at most that long,
+// longer targets stay out of training, and the short groups still fit their pairs.
+func TestSeq2SeqTargetLen(t *testing.T) {
+	cfg, err := testrun.TaskConfig("cmudict-transformer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data.TargetLen = 7
+	task, err := LoadTask(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := task.(*pairTask)
+	if pt.info.TargetLen != 7 || pt.tc.TargetLen != 7 {
+		t.Fatalf("target length %d (model %d), want 7", pt.info.TargetLen, pt.tc.TargetLen)
+	}
+	for _, p := range pt.train {
+		if len(p.Tgt)+1 > 7 {
+			t.Fatalf("a training target of %d tokens and <eos> is longer than target_len 7", len(p.Tgt))
+		}
+	}
+	for _, l := range pt.lens {
+		if got := pt.shapeConfig(l).TargetLen; got > 7 || got != min(l+1, 7) {
+			t.Errorf("group of %d source tokens decodes %d, want %d", l, got, min(l+1, 7))
+		}
+	}
+	checkBuckets(t, pt)
+}
+
+func checkBuckets(t *testing.T, task *pairTask) {
+	t.Helper()
 	full, err := task.NewGraph(0, nil, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -135,11 +168,11 @@ func TestSeq2SeqBuckets(t *testing.T) {
 				t.Fatalf("batch of shape %d: %v", b.Shape, err)
 			}
 			used[b.Shape]++
-			srcLen := task.shapeConfig(b.Shape).SourceLen
+			srcLen, tgtLen := task.shapeConfig(b.Shape).SourceLen, task.shapeConfig(b.Shape).TargetLen
 			mask := b.Inputs["source_mask"]
 			for r, i := range idx {
 				p := task.train[i]
-				if len(p.Src) > srcLen || len(p.Tgt)+1 > srcLen+1 {
+				if len(p.Src) > srcLen || len(p.Tgt)+1 > tgtLen {
 					t.Fatalf("pair %d (%d → %d tokens) in a batch of shape %d", i, len(p.Src), len(p.Tgt), b.Shape)
 				}
 				var real int
