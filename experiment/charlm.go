@@ -190,8 +190,11 @@ func NewLMEvaluator(c models.RecurrentConfig, params []*graphs.Param, batch int)
 	if err != nil {
 		return nil, err
 	}
-	return &LMEvaluator{lm: lm, vm: G.NewTapeMachine(lm.Scope.Graph()), cfg: c, batch: batch}, nil
+	return &LMEvaluator{lm: lm, vm: newMachine(lm.Graph), cfg: c, batch: batch}, nil
 }
+
+// UseArena: see SharesBuffers.
+func (e *LMEvaluator) UseArena(a *graphs.Arena) { useArena(e.vm, a) }
 
 // Close releases the machine.
 func (e *LMEvaluator) Close() error { return e.vm.Close() }

@@ -30,7 +30,7 @@ func NewClassifierEvaluator(spec models.Spec, params []*graphs.Param, batch int)
 	if err != nil {
 		return nil, err
 	}
-	return &ClassifierEvaluator{net: net, vm: G.NewTapeMachine(net.Scope.Graph()), batch: batch, in: net.NewBatch()}, nil
+	return &ClassifierEvaluator{net: net, vm: newMachine(net.Graph), batch: batch, in: net.NewBatch()}, nil
 }
 
 // Close releases the machine.
@@ -178,5 +178,41 @@ func Softmax(dst []float64, row []float32) {
 	}
 }
 
-// newMachine compiles an evaluation machine for g.
-func newMachine(g *models.Graph) G.VM { return G.NewTapeMachine(g.Scope.Graph()) }
+// newMachine compiles an evaluation machine for g: a graphs.Program, which computes what
+// Gorgonia's tape machine would without its allocations per op.
+func newMachine(g *models.Graph) G.VM {
+	p, err := graphs.Compile(g.Scope.Graph())
+	return &machine{p: p, err: err}
+}
+
+// machine is a graphs.Program as a G.VM.
+type machine struct {
+	p   *graphs.Program
+	err error // from compiling
+}
+
+func (m *machine) RunAll() error {
+	if m.err != nil {
+		return m.err
+	}
+	return m.p.Run()
+}
+
+func (m *machine) Reset()       {}
+func (m *machine) Close() error { return nil }
+
+// SharesBuffers is an evaluator whose graph can take its buffers from the training graphs'
+// arena: validation runs between training steps, and needs none of their buffers.
+type SharesBuffers interface {
+	UseArena(a *graphs.Arena)
+}
+
+// useArena gives vm's program the arena a, before its first run.
+func useArena(vm G.VM, a *graphs.Arena) {
+	if m, ok := vm.(*machine); ok && m.err == nil {
+		m.p.UseArena(a)
+	}
+}
+
+// UseArena: see SharesBuffers.
+func (e *ClassifierEvaluator) UseArena(a *graphs.Arena) { useArena(e.vm, a) }

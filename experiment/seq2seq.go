@@ -418,6 +418,9 @@ func (e *pairEvaluator) Params() []*graphs.Param { return e.m.Params() }
 
 func (e *pairEvaluator) Close() error { return e.vm.Close() }
 
+// UseArena: see SharesBuffers.
+func (e *pairEvaluator) UseArena(a *graphs.Arena) { useArena(e.vm, a) }
+
 func (e *pairEvaluator) Evaluate(ctx context.Context, split string, o EvalOptions) (Metrics, error) {
 	data, err := pickSplit(split, e.task.train, e.task.val, e.task.test)
 	if err != nil {

@@ -125,8 +125,13 @@ func (r *run) build() error {
 	if err != nil {
 		return err
 	}
-	r.eval, err = r.task.NewEvaluator(r.stepper.Params(), t.EvalBatchSize)
-	return err
+	if r.eval, err = r.task.NewEvaluator(r.stepper.Params(), t.EvalBatchSize); err != nil {
+		return err
+	}
+	if e, ok := r.eval.(experiment.SharesBuffers); ok {
+		e.UseArena(r.stepper.Arena()) // validation runs between steps
+	}
+	return nil
 }
 
 func (r *run) restore(l *snapshot.Loaded) error {

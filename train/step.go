@@ -100,6 +100,10 @@ func (s *Stepper) graph(shape int) (*stepGraph, error) {
 	return s.add(shape, net)
 }
 
+// Arena holds the training graphs' buffers; evaluation graphs that run between steps may
+// share it (experiment.SharesBuffers).
+func (s *Stepper) Arena() *graphs.Arena { return &s.arena }
+
 // Close releases the graphs.
 func (s *Stepper) Close() error { return nil }
 
