@@ -5,8 +5,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -14,6 +12,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/gorgonet/gorgonet/internal/atomicfile"
 )
 
 // panelWidth and panelHeight are the size of one panel of a figure.
@@ -45,25 +45,10 @@ func writeGrid(w io.Writer, title string, rows [][]*plot.Plot) error {
 	return err
 }
 
-// writeFileAtomic writes path by write, through a temporary file in the same directory
-// renamed over it, so a reader never sees half a picture.
+// writeFileAtomic writes path by write, atomically (internal/atomicfile), so a reader never
+// sees half a picture.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	err = f.Chmod(0o644) // CreateTemp's 0600 would hide the picture from others who may read the run
-	if err == nil {
-		err = write(f)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil

@@ -1,11 +1,11 @@
 package plots
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/gorgonet/gorgonet/internal/atomicfile"
 )
 
 // MakeDir creates dir (and its parents) if needed and checks that files can be written in it,
@@ -22,35 +22,11 @@ func MakeDir(dir string) error {
 	return os.Remove(f.Name())
 }
 
-// WriteFile writes what draw writes to path atomically: a temporary file in the same
-// directory, synced and renamed over path, so a reader never sees half a picture.
-func WriteFile(path string, draw func(w io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
+// WriteFile writes what draw writes to path atomically (internal/atomicfile), so a reader
+// never sees half a picture.
+func WriteFile(path string, draw func(w io.Writer) error) error {
+	if err := atomicfile.Write(path, draw); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("%s: %w", path, err)
-		}
-	}()
-	w := bufio.NewWriter(tmp)
-	if err := draw(w); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }

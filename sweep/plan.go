@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gorgonet/gorgonet/config"
+	"github.com/gorgonet/gorgonet/internal/atomicfile"
 )
 
 // Plan is a sweep expanded into its runs. It is written to DIR/sweep.json, which the runs
@@ -230,19 +231,5 @@ func LoadPlan(dir string) (*Plan, error) {
 	return &p, nil
 }
 
-// writeAtomic writes b to path through a temporary file in the same directory.
-func writeAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+// writeAtomic writes b to path whole (internal/atomicfile).
+func writeAtomic(path string, b []byte) error { return atomicfile.WriteBytes(path, b) }

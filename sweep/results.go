@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gorgonet/gorgonet/internal/atomicfile"
 	"github.com/gorgonet/gorgonet/rundir"
 )
 
@@ -123,19 +124,8 @@ func WriteResults(dir string, plan *Plan, rs []Result) error {
 	for name, write := range map[string]func(io.Writer, *Plan, []Result) error{
 		"results.csv": writeCSV, "results.md": writeMarkdown, "results.png": writePlot,
 	} {
-		f, err := os.CreateTemp(dir, "."+name+".*.tmp")
+		err := atomicfile.Write(filepath.Join(dir, name), func(w io.Writer) error { return write(w, plan, rs) })
 		if err != nil {
-			return err
-		}
-		err = write(f, plan, rs)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(f.Name(), filepath.Join(dir, name))
-		}
-		if err != nil {
-			os.Remove(f.Name())
 			return fmt.Errorf("writing %s: %w", filepath.Join(dir, name), err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gorgonet/gorgonet/config"
 	"github.com/gorgonet/gorgonet/experiment"
 	"github.com/gorgonet/gorgonet/graphs"
+	"github.com/gorgonet/gorgonet/internal/atomicfile"
 	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/optim"
 	"github.com/gorgonet/gorgonet/snapshot"
@@ -362,11 +363,7 @@ func writeConfig(dir string, cfg config.Experiment) error {
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, ".config.yaml.tmp")
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, "config.yaml"))
+	return atomicfile.WriteBytes(filepath.Join(dir, "config.yaml"), b)
 }
 
 // optimizerConfig passes on the settings of the chosen optimizer only: the config keeps

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorgonet/gorgonet/config"
+	"github.com/gorgonet/gorgonet/internal/atomicfile"
 	"github.com/gorgonet/gorgonet/models"
 	"github.com/gorgonet/gorgonet/optim"
 )
@@ -78,15 +79,8 @@ func firstLine(s string) string {
 	return s
 }
 
-// writeAtomic writes data to a temporary file beside path and renames it over path, so a
-// reader never sees half a file.
-func writeAtomic(path string, data []byte) error {
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
+// writeAtomic writes data to path whole (internal/atomicfile).
+func writeAtomic(path string, data []byte) error { return atomicfile.WriteBytes(path, data) }
 
 // describeModel makes the run's model summary and writes the model picture.
 func (r *run) describeModel() (err error) {
