@@ -24,15 +24,16 @@ func MeanPool(x, mask *G.Node) *G.Node {
 	if !mask.Shape().Eq(tensor.Shape{b, t}) {
 		panic(fmt.Sprintf("graphs: MeanPool mask has shape %v, want (%d, %d)", mask.Shape(), b, t))
 	}
-	return must(G.ApplyOp(&meanPoolOp{fusedOp: newFusedOp("mean-pool"), b: b, t: t, d: d}, x, mask))
+	return must(G.ApplyOp(newMeanPoolOp("mean-pool", b, t, d, false), x, mask))
 }
 
 // meanPoolOp is MeanPool; its gradient op (grad = true) maps (x, mask, dOut) to dx.
 type meanPoolOp struct {
 	fusedOp
-	b, t, d int
-	grad    bool
-	out     buffer
+	b, t, d  int
+	grad     bool
+	outShape tensor.Shape // (B, d), or (B, T, d) for the gradient
+	out      buffer
 }
 
 func (op *meanPoolOp) Arity() int {
@@ -49,29 +50,30 @@ func (op *meanPoolOp) Type() hm.Type {
 	return fnType(2, 3, 2)
 }
 
-func (op *meanPoolOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape(), nil }
+func (op *meanPoolOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return op.outShape.Clone(), nil
+}
 
-func (op *meanPoolOp) shape() tensor.Shape {
-	if op.grad {
-		return tensor.Shape{op.b, op.t, op.d}
+// newMeanPoolOp is MeanPool's op over x (B, T, d), or its gradient op (dx: (B, T, d)).
+func newMeanPoolOp(name string, b, t, d int, grad bool) *meanPoolOp {
+	op := &meanPoolOp{fusedOp: newFusedOp(name), b: b, t: t, d: d, grad: grad, outShape: tensor.Shape{b, d}}
+	if grad {
+		op.outShape = tensor.Shape{b, t, d}
 	}
-	return tensor.Shape{op.b, op.d}
+	return op
 }
 
 func (op *meanPoolOp) DiffWRT(int) []bool { return []bool{true, false} }
 
 func (op *meanPoolOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	g := &meanPoolOp{fusedOp: newFusedOp("mean-pool-grad"), b: op.b, t: op.t, d: op.d, grad: true}
+	g := newMeanPoolOp("mean-pool-grad", op.b, op.t, op.d, true)
 	dx, err := G.ApplyOp(g, inputs[0], inputs[1], grad)
 	return G.Nodes{dx, nil}, err
 }
 
 func (op *meanPoolOp) Do(vals ...G.Value) (G.Value, error) {
 	dt := vals[0].Dtype()
-	out := op.out.t
-	if out == nil {
-		out = op.out.get(dt, op.shape())
-	}
+	out := op.out.get(dt, op.outShape)
 	switch dt {
 	case tensor.Float32:
 		meanPool(op, data[float32](vals[0]), data[float32](vals[1]), vals, data[float32](out))

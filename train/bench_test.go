@@ -199,18 +199,28 @@ func seq2seqGraph(r *rand.Rand) (*models.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
+	fillSeq2Seq(m, r, false)
+	return m.Graph, nil
+}
+
+// fillSeq2Seq fills m's inputs with random token ids and targets from r, every source token
+// real, or about a quarter of them padding.
+func fillSeq2Seq(m *models.Seq2Seq, r *rand.Rand, padding bool) {
+	vocab := m.Targets.Shape()[1]
 	for _, n := range []*G.Node{m.Source, m.TargetIn} {
 		for i, x := 0, graphs.Float32s(n); i < len(x); i++ {
-			x[i] = float32(r.IntN(1000))
+			x[i] = float32(r.IntN(vocab))
 		}
 	}
 	for i, x := 0, graphs.Float32s(m.SourceMask); i < len(x); i++ {
 		x[i] = 1
+		if padding {
+			x[i] = float32(min(1, r.IntN(4)))
+		}
 	}
-	labels := make([]int, 32*32)
+	labels := make([]int, m.Targets.Shape()[0])
 	for i := range labels {
-		labels[i] = r.IntN(1000)
+		labels[i] = r.IntN(vocab)
 	}
-	graphs.FillTargets(graphs.Float32s(m.Targets), labels, len(labels), 1000)
-	return m.Graph, nil
+	graphs.FillTargets(graphs.Float32s(m.Targets), labels, len(labels), vocab)
 }

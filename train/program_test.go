@@ -29,11 +29,7 @@ func TestProgramMatchesTapeMachine(t *testing.T) {
 		if err := vm.RunAll(); err != nil {
 			t.Fatalf("%s: tape machine: %v", name, err)
 		}
-		outputs := []*G.Node{prog.Loss}
-		for _, n := range prog.ParamNodes() {
-			outputs = append(outputs, n.Deriv())
-		}
-		p, err := graphs.Compile(prog.Scope.Graph(), outputs...)
+		p, err := compileStep(prog)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -107,19 +103,7 @@ func programTestGraph(name string) (*models.Graph, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, n := range []*G.Node{m.Source, m.TargetIn} {
-			for i, x := 0, graphs.Float32s(n); i < len(x); i++ {
-				x[i] = float32(r.IntN(1000))
-			}
-		}
-		for i, x := 0, graphs.Float32s(m.SourceMask); i < len(x); i++ {
-			x[i] = float32(min(1, r.IntN(4))) // some padding
-		}
-		labels := make([]int, 4*32)
-		for i := range labels {
-			labels[i] = r.IntN(1000)
-		}
-		graphs.FillTargets(graphs.Float32s(m.Targets), labels, len(labels), 1000)
+		fillSeq2Seq(m, r, true)
 		g = m.Graph
 	default:
 		return suiteGraph(name)
@@ -172,11 +156,7 @@ func BenchmarkMachine(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			outputs := []*G.Node{g.Loss}
-			for _, n := range g.ParamNodes() {
-				outputs = append(outputs, n.Deriv())
-			}
-			p, err := graphs.Compile(g.Scope.Graph(), outputs...)
+			p, err := compileStep(g)
 			if err != nil {
 				b.Fatal(err)
 			}

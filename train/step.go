@@ -33,8 +33,9 @@ type Stepper struct {
 type GraphBuilder func(shape int, shared []*graphs.Param) (*models.Graph, error)
 
 type stepGraph struct {
-	net  *models.Graph
-	prog *graphs.Program
+	net    *models.Graph
+	prog   *graphs.Program
+	params []*G.Node // net.ParamNodes(), made once: the gradients are read off them every step
 }
 
 // StepperConfig holds what a Stepper needs besides the graphs.
@@ -71,20 +72,26 @@ func NewStepper(build GraphBuilder, c StepperConfig) (*Stepper, error) {
 
 // add compiles net's program (not Gorgonia's tape machine: see graphs.Program).
 func (s *Stepper) add(shape int, net *models.Graph) (*stepGraph, error) {
+	prog, err := compileStep(net)
+	if err != nil {
+		return nil, fmt.Errorf("the training graph of batch shape %d: %w", shape, err)
+	}
+	prog.UseArena(&s.arena) // the graphs of different shapes share their buffers
+	g := &stepGraph{net: net, prog: prog, params: net.ParamNodes()}
+	s.nets[shape] = g
+	return g, nil
+}
+
+// compileStep compiles what a training step of net needs: its loss and its parameters'
+// gradients.
+func compileStep(net *models.Graph) (*graphs.Program, error) {
 	outputs := []*G.Node{net.Loss}
 	for _, n := range net.ParamNodes() {
 		if d := n.Deriv(); d != nil {
 			outputs = append(outputs, d)
 		}
 	}
-	prog, err := graphs.Compile(net.Scope.Graph(), outputs...)
-	if err != nil {
-		return nil, fmt.Errorf("the training graph of batch shape %d: %w", shape, err)
-	}
-	prog.UseArena(&s.arena) // the graphs of different shapes share their buffers
-	g := &stepGraph{net: net, prog: prog}
-	s.nets[shape] = g
-	return g, nil
+	return graphs.Compile(net.Scope.Graph(), outputs...)
 }
 
 // graph is the graph of batches of shape, built on first use: a task may keep one graph per
@@ -149,7 +156,7 @@ func (s *Stepper) run(g *stepGraph) (StepResult, error) {
 		return StepResult{}, fmt.Errorf("training step %d: %w", s.steps+1, err)
 	}
 	r := StepResult{Loss: float64(g.net.Loss.Value().Data().(float32)), LR: s.sched.LR(s.steps)}
-	if err := s.collectGrads(g.net); err != nil {
+	if err := s.collectGrads(g); err != nil {
 		return r, err
 	}
 	if math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0) {
@@ -164,14 +171,14 @@ func (s *Stepper) run(g *stepGraph) (StepResult, error) {
 	return r, nil
 }
 
-// collectGrads copies the gradients the run computed into the optimizer's buffers.
-func (s *Stepper) collectGrads(net *models.Graph) error {
-	for i, n := range net.ParamNodes() {
-		g, err := n.Grad()
+// collectGrads copies the gradients the run of g computed into the optimizer's buffers.
+func (s *Stepper) collectGrads(g *stepGraph) error {
+	for i, n := range g.params {
+		grad, err := n.Grad()
 		if err != nil {
 			return fmt.Errorf("gradient of %s: %w", s.params[i].Name, err)
 		}
-		copy(s.params[i].Grad, graphs.ValueFloat32s(g))
+		copy(s.params[i].Grad, graphs.ValueFloat32s(grad))
 	}
 	return nil
 }
