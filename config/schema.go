@@ -71,6 +71,11 @@ type Transformer struct {
 	Activation string `yaml:"activation"`
 	// NormFirst puts LayerNorm before each sub-layer (pre-norm) instead of after it (post-norm, PyTorch's default).
 	NormFirst bool `yaml:"norm_first"`
+	// ShareEmbeddings (sequence pairs) learns one vocabulary from sources and targets together
+	// and ties the source and target embeddings and the output layer to one table, as
+	// fairseq's share_all_embeddings: for pairs in one language (summarisation), where output
+	// words are often copied from the input. Default false.
+	ShareEmbeddings bool `yaml:"share_embeddings"`
 }
 
 // CNN is a stack of conv blocks followed by fully-connected layers.

@@ -152,6 +152,6 @@ func transformerConfig(m config.Model) models.TransformerConfig {
 	return models.TransformerConfig{
 		Layer: graphs.LayerConfig{Dim: tf.Dim, Heads: tf.Heads, FF: tf.FF, Dropout: tf.Dropout,
 			Activation: tf.Activation, NormFirst: tf.NormFirst},
-		EncoderLayers: tf.EncoderLayers,
+		EncoderLayers: tf.EncoderLayers, ShareEmbeddings: tf.ShareEmbeddings,
 	}
 }

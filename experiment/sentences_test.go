@@ -149,6 +149,64 @@ func TestBPECheckpointRoundTrip(t *testing.T) {
 	}
 }
 
+// TestSharedEmbeddings: model.transformer.share_embeddings learns one BPE model from sources
+// and targets together, and the model has one embedding table (src_emb.weight, no tgt_emb or
+// out.weight) which survives a checkpoint and decodes.
+func TestSharedEmbeddings(t *testing.T) {
+	cfg, load := stubPairs(t, spanishTrain, spanishVal, 0)
+	tf := cfg.Model.Transformer()
+	tf.ShareEmbeddings = true
+	cfg.Model.Block = tf
+	task, err := load(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := task.Info()
+	if info.Vocab != info.TargetVocab || info.BPE != info.TargetBPE {
+		t.Fatal("sources and targets have vocabularies of their own")
+	}
+	for _, ch := range []string{"j", "w"} { // one only in the Spanish sources, one only in the English targets
+		if !slices.Contains(info.BPE.Units(), ch) {
+			t.Errorf("the joint units lack %q: %v", ch, info.BPE.Units())
+		}
+	}
+	g, err := task.NewGraph(0, nil, cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range g.Params() {
+		names = append(names, p.Name)
+	}
+	if slices.Contains(names, "tgt_emb.weight") || slices.Contains(names, "out.weight") ||
+		!slices.Contains(names, "src_emb.weight") || !slices.Contains(names, "out.bias") {
+		t.Errorf("parameters %v, want src_emb.weight and out.bias without tgt_emb.weight and out.weight", names)
+	}
+	l := savePairs(t, cfg, task)
+	again, err := load(l.Config, &l.Info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := evaluateSaved(t, again, l); m.BLEU == nil {
+		t.Error("no BLEU from the shared model's checkpoint")
+	}
+}
+
+// TestSharedEmbeddingsNeedPairs: the encoder-only classifier has no target side to share.
+func TestSharedEmbeddingsNeedPairs(t *testing.T) {
+	cfg, err := testrun.TaskConfig("sentiment-lstm", "model.kind=transformer", "model.transformer.share_embeddings=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := LoadTask(cfg, nil)
+	if err == nil {
+		_, err = task.NewGraph(0, nil, cfg.Seed)
+	}
+	if err == nil || !strings.Contains(err.Error(), "share_embeddings") {
+		t.Errorf("a classifier sharing embeddings: error %v, want one naming share_embeddings", err)
+	}
+}
+
 // evaluateSaved decodes task's validation split with the checkpoint's parameters.
 func evaluateSaved(t *testing.T, task Task, l *snapshot.Loaded) Metrics {
 	t.Helper()

@@ -96,7 +96,7 @@ func loadPairTask(load pairLoader, cfg config.Experiment, saved *snapshot.DataIn
 			return nil, err
 		}
 		info = *saved
-	} else if err := learnVocabs(&info, tr, cfg.Data); err != nil {
+	} else if err := learnVocabs(&info, tr, cfg.Data, shareVocab(cfg.Model)); err != nil {
 		return nil, err
 	}
 	t := &pairTask{cfg: cfg, info: info, lens: bucketLens(info.MaxLen), truncate: sp.truncate, leadWords: sp.leadWords}
@@ -120,21 +120,30 @@ func checkSavedPairs(saved *snapshot.DataInfo, name, tokens string) error {
 	return nil
 }
 
+// shareVocab reports whether the model wants one vocabulary for sources and targets.
+func shareVocab(m config.Model) bool {
+	return m.Kind == "transformer" && m.Transformer().ShareEmbeddings
+}
+
 // learnVocabs builds the vocabularies of info from the training pairs tr: for subword units
 // one BPE model per side, learned from the training texts, so that held-out text never shapes
-// the units; otherwise a vocabulary of the tokens.
-func learnVocabs(info *snapshot.DataInfo, tr []datasets.Pair, d config.Data) error {
+// the units; otherwise a vocabulary of the tokens. joint learns one for both sides, from the
+// sources and the targets together.
+func learnVocabs(info *snapshot.DataInfo, tr []datasets.Pair, d config.Data, joint bool) error {
 	src, tgt := make([][]string, len(tr)), make([][]string, len(tr))
 	for i, p := range tr {
 		src[i], tgt[i] = p.Source, p.Target
+	}
+	if info.Tokens == "bpe" && d.VocabSize <= 0 {
+		return fmt.Errorf("data.vocab_size must be > 0 for %s's subword units, got %d", d.Name, d.VocabSize)
+	}
+	if joint {
+		return learnJointVocab(info, append(src, tgt...), d)
 	}
 	if info.Tokens != "bpe" {
 		info.Vocab = datasets.BuildVocab(src, d.MinCount, d.VocabSize)
 		info.TargetVocab = datasets.BuildVocab(tgt, d.MinCount, d.VocabSize)
 		return nil
-	}
-	if d.VocabSize <= 0 {
-		return fmt.Errorf("data.vocab_size must be > 0 for %s's subword units, got %d", d.Name, d.VocabSize)
 	}
 	var err error
 	if info.BPE, err = learnBPE(src, d.VocabSize, "sources"); err != nil {
@@ -144,6 +153,22 @@ func learnVocabs(info *snapshot.DataInfo, tr []datasets.Pair, d config.Data) err
 		return err
 	}
 	info.Vocab, info.TargetVocab = info.BPE.Vocab(), info.TargetBPE.Vocab()
+	return nil
+}
+
+// learnJointVocab gives info one vocabulary of texts (sources and targets) for both sides.
+func learnJointVocab(info *snapshot.DataInfo, texts [][]string, d config.Data) error {
+	if info.Tokens != "bpe" {
+		info.Vocab = datasets.BuildVocab(texts, d.MinCount, d.VocabSize)
+		info.TargetVocab = info.Vocab
+		return nil
+	}
+	m, err := learnBPE(texts, d.VocabSize, "sources and targets")
+	if err != nil {
+		return err
+	}
+	info.BPE, info.TargetBPE = m, m
+	info.Vocab, info.TargetVocab = m.Vocab(), m.Vocab()
 	return nil
 }
 

@@ -17,10 +17,25 @@ func Embedding(s *Scope, ids *G.Node, vocab, dim int) *G.Node {
 	if ids.Dims() != 2 {
 		panic(fmt.Sprintf("graphs: Embedding %s wants (batch, steps) ids, got shape %v", s.path, ids.Shape()))
 	}
+	return EmbeddingOf(ids, EmbeddingWeight(s, vocab, dim, 1))
+}
+
+// EmbeddingWeight adds an embedding table: parameter "weight" (vocab, dim) drawn N(0, std²).
+// A table looked up by several EmbeddingOf and read by TiedLinear is one parameter whose
+// gradient sums theirs (tied embeddings).
+func EmbeddingWeight(s *Scope, vocab, dim int, std float64) *G.Node {
 	if vocab < 1 || dim < 1 {
 		panic(fmt.Sprintf("graphs: Embedding %s needs a positive vocabulary and dimension, got %d and %d", s.path, vocab, dim))
 	}
-	w := s.paramInit("weight", []int{vocab, dim}, []int{vocab, dim}, Normal(1))
+	return s.paramInit("weight", []int{vocab, dim}, []int{vocab, dim}, Normal(std))
+}
+
+// EmbeddingOf looks ids (B, T) up in the table w (vocab, dim): (B, T, dim), as Embedding.
+func EmbeddingOf(ids, w *G.Node) *G.Node {
+	if ids.Dims() != 2 || w.Dims() != 2 {
+		panic(fmt.Sprintf("graphs: EmbeddingOf wants (batch, steps) ids and a (vocab, dim) table, got %v and %v", ids.Shape(), w.Shape()))
+	}
+	vocab, dim := w.Shape()[0], w.Shape()[1]
 	op := &embeddingOp{fusedOp: newFusedOp("embedding"), batch: ids.Shape()[0], steps: ids.Shape()[1], vocab: vocab, dim: dim}
 	op.ids = make([]int32, op.batch*op.steps)
 	return must(G.ApplyOp(op, ids, w)) // (B, T, dim)

@@ -45,6 +45,23 @@ func TestEmbeddingGradient(t *testing.T) {
 	gradCheck(t, s, out, paramNodes(s))
 }
 
+// TestTiedEmbeddingGradient: one table looked up twice and read back as an output layer
+// (shared embeddings) gets the sum of the three gradients; checked by finite differences.
+func TestTiedEmbeddingGradient(t *testing.T) {
+	s := NewScope(tensor.Float64, 1, true)
+	w := EmbeddingWeight(s.Sub("emb"), 5, 3, 1)
+	a := EmbeddingOf(idsInput(s, 2, 0, 4, 4, 2), w)
+	bIDs := s.Input("ids_b", 2, 2)
+	copy(bIDs.Value().Data().([]float64), []float64{1, 4, 0, 0})
+	b := EmbeddingOf(bIDs, w)
+	h := Reshape(must(G.Add(a, b)), tensor.Shape{4, 3})
+	out := TiedLinear(s.Sub("out"), h, w) // (4, 5)
+	if got := len(s.Params()); got != 2 {
+		t.Fatalf("%d parameters, want the table and the output bias", got)
+	}
+	gradCheck(t, s, out, paramNodes(s))
+}
+
 // TestEmbeddingBadID: an id outside the vocabulary fails the run with an error that names
 // it and its position, for either element type, instead of panicking or reading another row.
 func TestEmbeddingBadID(t *testing.T) {

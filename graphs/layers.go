@@ -17,7 +17,23 @@ func Linear(s *Scope, x *G.Node, out int) *G.Node {
 	bound := fanInBound(in)
 	w := s.param("weight", []int{out, in}, []int{out, in}, bound)
 	b := s.param("bias", []int{1, out}, []int{out}, bound)
-	op := &linearOp{fusedOp: newFusedOp("linear"), batch: x.Shape()[0], in: in, outF: out}
+	return linear(x, w, b)
+}
+
+// TiedLinear is Linear whose weight (out, in) is the given node, typically an embedding
+// table read back as the output layer (torch: out.weight = emb.weight); only the bias
+// (out) is a parameter of s.
+func TiedLinear(s *Scope, x, w *G.Node) *G.Node {
+	if x.Dims() != 2 || w.Dims() != 2 || x.Shape()[1] != w.Shape()[1] {
+		panic(fmt.Sprintf("graphs: TiedLinear %s wants (batch, in) and (out, in), got %v and %v", s.path, x.Shape(), w.Shape()))
+	}
+	out := w.Shape()[0]
+	b := s.param("bias", []int{1, out}, []int{out}, fanInBound(x.Shape()[1]))
+	return linear(x, w, b)
+}
+
+func linear(x, w, b *G.Node) *G.Node {
+	op := &linearOp{fusedOp: newFusedOp("linear"), batch: x.Shape()[0], in: x.Shape()[1], outF: w.Shape()[0]}
 	return must(G.ApplyOp(op, x, w, b)) // (B, out)
 }
 

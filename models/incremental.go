@@ -97,7 +97,11 @@ func NewIncrementalDecoder(c TransformerConfig, params []*graphs.Param, rows int
 	for _, p := range params {
 		w.byName[p.Name] = p
 	}
-	dec.emb = w.get("tgt_emb.weight", v, d)
+	table := "tgt_emb.weight"
+	if c.ShareEmbeddings {
+		table = "src_emb.weight"
+	}
+	dec.emb = w.get(table, v, d)
 	for i := 0; i < c.DecoderLayers; i++ {
 		p := fmt.Sprintf("tf.decoder.layers.%d.", i)
 		dec.layers = append(dec.layers, cachedLayer{
@@ -114,7 +118,11 @@ func NewIncrementalDecoder(c TransformerConfig, params []*graphs.Param, rows int
 		})
 	}
 	dec.norm = w.layerNorm("tf.decoder.norm.", d)
-	dec.out = w.linear("out.", d, v)
+	if c.ShareEmbeddings {
+		dec.out = linearWeights{w: dec.emb, b: w.get("out.bias", v), in: d, out: v}
+	} else {
+		dec.out = w.linear("out.", d, v)
+	}
 	if w.err != nil {
 		return nil, fmt.Errorf("incremental decoder: %w", w.err)
 	}

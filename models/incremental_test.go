@@ -19,11 +19,23 @@ func smallConfig(layer graphs.LayerConfig) TransformerConfig {
 }
 
 var layerVariants = []struct {
-	name  string
-	layer graphs.LayerConfig
+	name   string
+	layer  graphs.LayerConfig
+	shared bool // one vocabulary, embeddings tied to the output layer
 }{
-	{"post-norm relu", graphs.LayerConfig{}},
-	{"pre-norm gelu", graphs.LayerConfig{NormFirst: true, Activation: "gelu", Eps: 1e-6}},
+	{"post-norm relu", graphs.LayerConfig{}, false},
+	{"pre-norm gelu", graphs.LayerConfig{NormFirst: true, Activation: "gelu", Eps: 1e-6}, false},
+	{"shared embeddings", graphs.LayerConfig{}, true},
+}
+
+// variantConfig is smallConfig of the variant's layer, with one 13-token vocabulary if it
+// shares its embeddings.
+func variantConfig(layer graphs.LayerConfig, shared bool) TransformerConfig {
+	c := smallConfig(layer)
+	if shared {
+		c.SourceVocab, c.ShareEmbeddings = c.TargetVocab, true
+	}
+	return c
 }
 
 // randomModel returns the parameters of a Seq2Seq of c with every value perturbed, so that
@@ -148,7 +160,7 @@ func closeLogits(got, want []float32) error {
 func TestIncrementalDecoderMatchesGraph(t *testing.T) {
 	for _, v := range layerVariants {
 		t.Run(v.name, func(t *testing.T) {
-			c := smallConfig(v.layer)
+			c := variantConfig(v.layer, v.shared)
 			params := randomModel(t, c, 21, 2)
 			r := rand.New(rand.NewPCG(4, 5))
 			const batch = 3
@@ -413,7 +425,7 @@ func normalizedScores(t testing.TB, c TransformerConfig, params []*graphs.Param,
 func TestTranslateMatchesGraph(t *testing.T) {
 	for _, v := range layerVariants {
 		t.Run(v.name, func(t *testing.T) {
-			c := smallConfig(v.layer)
+			c := variantConfig(v.layer, v.shared)
 			params := randomModel(t, c, 13, 1)
 			srcs := randomSources(rand.New(rand.NewPCG(10, 11)), 7, c.SourceLen, c.SourceVocab)
 			greedy := bruteGreedy(t, c, params, srcs)
@@ -599,7 +611,7 @@ func buildDecoder(c TransformerConfig, o BuildOptions) (*decoderGraph, error) {
 		d.Memory = s.Input("memory", o.Batch, c.SourceLen, c.Layer.Dim)
 		d.SourceMask = s.Input("source_mask", o.Batch, c.SourceLen)
 		d.TargetIn = s.Input("target_in", o.Batch, c.TargetLen)
-		d.Logits = decode(s, d.TargetIn, d.Memory, d.SourceMask, c, o.Batch)
+		d.Logits = decode(s, d.TargetIn, d.Memory, d.SourceMask, targetTable(s, c, nil), c, o.Batch)
 		return nil
 	})
 	if err != nil {

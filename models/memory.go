@@ -129,6 +129,9 @@ func (c TransformerConfig) footprint() footprint {
 	s, t := float64(c.SourceLen), float64(c.TargetLen)
 	out := float64(max(c.TargetVocab, c.Classes))
 	f := footprint{params: float64(c.SourceVocab+c.TargetVocab)*d + d*out}
+	if c.ShareEmbeddings {
+		f.params = d*out + out // one table; the output layer's bias
+	}
 	enc, dec := float64(c.EncoderLayers), float64(c.DecoderLayers)
 	f.params += enc*(4*d*d+2*d*ff+10*d) + dec*(8*d*d+2*d*ff+15*d)
 	f.perExample = 2*(s+t) + enc*(s*(12*d+2*ff)+3*heads*s*s) + dec*(t*(20*d+2*ff)+3*heads*(t*t+t*s))

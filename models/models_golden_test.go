@@ -30,6 +30,7 @@ type modelsGoldenConfig struct {
 	EncoderLayers                                              int      `json:"encoder_layers"`
 	DecoderLayers                                              int      `json:"decoder_layers"`
 	LabelSmoothing                                             float64  `json:"label_smoothing"`
+	SharedEmbeddings                                           bool     `json:"shared_embeddings"`
 	StateDict                                                  []string `json:"state_dict"`
 }
 
@@ -300,14 +301,15 @@ func fillGoldenPairs(m *Seq2Seq, c TransformerConfig, src, tgt [][]int, eps floa
 
 // TestSeq2SeqGolden checks BuildSeq2Seq against nn.Transformer with a causal target mask and
 // the source padding as src_key_padding_mask and memory_key_padding_mask, the loss against
-// F.cross_entropy over the real target tokens with and without label smoothing.
+// F.cross_entropy over the real target tokens with and without label smoothing, and with one
+// table for both embeddings and the output layer.
 func TestSeq2SeqGolden(t *testing.T) {
-	for _, name := range []string{"seq2seq", "seq2seq_smoothed"} {
+	for _, name := range []string{"seq2seq", "seq2seq_smoothed", "seq2seq_shared"} {
 		t.Run(name, func(t *testing.T) {
 			gc, c := modelsGoldenCase(t, name)
 			cfg := TransformerConfig{SourceVocab: c.SourceVocab, TargetVocab: c.TargetVocab, SourceLen: c.SourceLen,
 				TargetLen: c.TargetLen, Layer: graphs.LayerConfig{Dim: c.Dim, Heads: c.Heads, FF: c.FF},
-				EncoderLayers: c.EncoderLayers, DecoderLayers: c.DecoderLayers}
+				EncoderLayers: c.EncoderLayers, DecoderLayers: c.DecoderLayers, ShareEmbeddings: c.SharedEmbeddings}
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
 			}

@@ -221,12 +221,18 @@ func newDataFlow(m *Graph) *dataFlow {
 		byParam[p.Node] = l
 		f.params[p.Node] = true
 	}
+	// An op reading the parameters of several modules belongs to its last one: a tied output
+	// layer (x, src_emb.weight, out.bias) is out's.
 	for _, n := range f.forward {
+		var owner *Layer
 		for _, c := range children(f.g, n) {
-			if l := byParam[c]; l != nil && f.owner[n] == nil {
-				f.owner[n] = l
-				l.ops = append(l.ops, n)
+			if l := byParam[c]; l != nil {
+				owner = l
 			}
+		}
+		if owner != nil {
+			f.owner[n] = owner
+			owner.ops = append(owner.ops, n)
 		}
 	}
 	for _, l := range f.layers {

@@ -20,6 +20,10 @@ type TransformerConfig struct {
 	EncoderLayers            int
 	DecoderLayers            int
 	Classes                  int // encoder-only classifier outputs
+	// ShareEmbeddings ties the source and target embeddings and the output layer's weight to
+	// one table, "src_emb.weight" (fairseq's share_all_embeddings): the vocabularies must be
+	// one. Drawn N(0, 1/dim) rather than N(0, 1), since it also scores the outputs.
+	ShareEmbeddings bool
 }
 
 // Validate reports the first size that cannot build a model.
@@ -33,6 +37,8 @@ func (c TransformerConfig) Validate() error {
 		return fmt.Errorf("transformer.decoder_layers must be > 0 for sequence pairs, got %d", c.DecoderLayers)
 	case c.TargetVocab == 0 && c.Classes < 1:
 		return fmt.Errorf("classes must be > 0, got %d", c.Classes)
+	case c.ShareEmbeddings && (c.TargetVocab == 0 || c.SourceVocab != c.TargetVocab):
+		return fmt.Errorf("transformer.share_embeddings needs sequence pairs with one vocabulary, got %d source and %d target tokens", c.SourceVocab, c.TargetVocab)
 	case c.EncoderLayers < 1:
 		return fmt.Errorf("transformer.encoder_layers must be > 0, got %d", c.EncoderLayers)
 	case c.Layer.Dim%2 != 0:
@@ -44,25 +50,48 @@ func (c TransformerConfig) Validate() error {
 	return nil
 }
 
-// embed is emb(ids)·√d + sinusoidal positions, as the reference Seq2SeqTransformer.
-func embed(s *graphs.Scope, ids *G.Node, vocab, d int) *G.Node {
-	e := graphs.Embedding(s, ids, vocab, d) // (B, T, d)
-	return graphs.ScaledPositionalEncoding(e, math.Sqrt(float64(d)))
+// embed is emb(ids)·√d + sinusoidal positions, as the reference Seq2SeqTransformer; w is the
+// embedding table.
+func embed(ids, w *G.Node, d int) *G.Node {
+	return graphs.ScaledPositionalEncoding(graphs.EmbeddingOf(ids, w), math.Sqrt(float64(d)))
+}
+
+// sourceTable and targetTable are the embedding tables of c: src_emb and tgt_emb, or, with
+// shared embeddings, src_emb for both (defined once in a graph that has both).
+func sourceTable(s *graphs.Scope, c TransformerConfig) *G.Node {
+	std := 1.0
+	if c.ShareEmbeddings {
+		std = 1 / math.Sqrt(float64(c.Layer.Dim))
+	}
+	return graphs.EmbeddingWeight(s.Sub("src_emb"), c.SourceVocab, c.Layer.Dim, std)
+}
+
+func targetTable(s *graphs.Scope, c TransformerConfig, source *G.Node) *G.Node {
+	switch {
+	case !c.ShareEmbeddings:
+		return graphs.EmbeddingWeight(s.Sub("tgt_emb"), c.TargetVocab, c.Layer.Dim, 1)
+	case source != nil:
+		return source
+	}
+	return sourceTable(s, c)
 }
 
 // encode embeds the source and runs the encoder: (B, S) ids → memory (B, S, d).
-func encode(s *graphs.Scope, src, srcMask *G.Node, c TransformerConfig, prefix string, finalNorm bool) *G.Node {
-	x := embed(s.Sub("src_emb"), src, c.SourceVocab, c.Layer.Dim)
+func encode(s *graphs.Scope, src, srcMask, table *G.Node, c TransformerConfig, prefix string, finalNorm bool) *G.Node {
+	x := embed(src, table, c.Layer.Dim)
 	return graphs.Encoder(s.Sub(prefix), x, c.EncoderLayers, c.Layer, srcMask, finalNorm)
 }
 
 // decode embeds the decoder input and runs the decoder and output layer: logits (B·T, V).
-func decode(s *graphs.Scope, tgtIn, memory, srcMask *G.Node, c TransformerConfig, batch int) *G.Node {
-	y := embed(s.Sub("tgt_emb"), tgtIn, c.TargetVocab, c.Layer.Dim)
+func decode(s *graphs.Scope, tgtIn, memory, srcMask, table *G.Node, c TransformerConfig, batch int) *G.Node {
+	y := embed(tgtIn, table, c.Layer.Dim)
 	// Causal self-attention keeps every real position from seeing the padding after it, so
 	// the decoder needs no target padding mask; padded positions carry no loss.
 	h := graphs.Decoder(s.Sub("tf.decoder"), y, memory, c.DecoderLayers, c.Layer, nil, srcMask, true)
 	h = graphs.Reshape(h, tensor.Shape{batch * c.TargetLen, c.Layer.Dim})
+	if c.ShareEmbeddings {
+		return graphs.TiedLinear(s.Sub("out"), h, table)
+	}
 	return graphs.Linear(s.Sub("out"), h, c.TargetVocab)
 }
 
@@ -88,8 +117,9 @@ func BuildSeq2Seq(c TransformerConfig, o BuildOptions) (*Seq2Seq, error) {
 		m.Source = s.Input("source", o.Batch, c.SourceLen)
 		m.SourceMask = s.Input("source_mask", o.Batch, c.SourceLen)
 		m.TargetIn = s.Input("target_in", o.Batch, c.TargetLen)
-		memory := encode(s, m.Source, m.SourceMask, c, "tf.encoder", true)
-		m.Logits = decode(s, m.TargetIn, memory, m.SourceMask, c, o.Batch)
+		src := sourceTable(s, c)
+		memory := encode(s, m.Source, m.SourceMask, src, c, "tf.encoder", true)
+		m.Logits = decode(s, m.TargetIn, memory, m.SourceMask, targetTable(s, c, src), c, o.Batch)
 		m.Targets = s.Input("targets", o.Batch*c.TargetLen, c.TargetVocab)
 		if !o.Training {
 			return nil
@@ -119,7 +149,7 @@ func BuildEncoder(c TransformerConfig, o BuildOptions) (*EncoderGraph, error) {
 	g, err := build(o, func(s *graphs.Scope) *G.Node {
 		e.Source = s.Input("source", o.Batch, c.SourceLen)
 		e.SourceMask = s.Input("source_mask", o.Batch, c.SourceLen)
-		e.Memory = encode(s, e.Source, e.SourceMask, c, "tf.encoder", true)
+		e.Memory = encode(s, e.Source, e.SourceMask, sourceTable(s, c), c, "tf.encoder", true)
 		return nil
 	})
 	if err != nil {
@@ -134,7 +164,7 @@ func BuildEncoder(c TransformerConfig, o BuildOptions) (*EncoderGraph, error) {
 // Parameter names: emb, enc.layers.i.*, fc.
 func TransformerSpec(c TransformerConfig) Spec {
 	build := func(s *graphs.Scope, x, mask *G.Node) *G.Node {
-		h := embed(s.Sub("emb"), x, c.SourceVocab, c.Layer.Dim)
+		h := embed(x, graphs.EmbeddingWeight(s.Sub("emb"), c.SourceVocab, c.Layer.Dim, 1), c.Layer.Dim)
 		h = graphs.Encoder(s.Sub("enc"), h, c.EncoderLayers, c.Layer, mask, false) // (B, S, d)
 		return graphs.Linear(s.Sub("fc"), graphs.MeanPool(h, mask), c.Classes)
 	}

@@ -23,7 +23,8 @@ What it checks
                             vocabularies of their own (data vocab / target_vocab), sinusoid
                             tables for data max_len and target_len, nn.Transformer with a
                             causal target mask and the source padding as src_key_padding_mask
-                            and memory_key_padding_mask
+                            and memory_key_padding_mask; with model.transformer.share_embeddings
+                            one table, src_emb.weight, for both embeddings and out.weight
        transformer, text    TransformerClassifier of pytorch_reference.py with the padding as
                             src_key_padding_mask and the mean over the real tokens only
      Names, layouts and shapes must match exactly: a missing, unexpected, mis-shaped or
@@ -100,7 +101,7 @@ DEFAULTS = {
     "lstm": {"embedding": 64, "hidden": 128, "layers": 1},
     "gru": {"embedding": 64, "hidden": 128, "layers": 1},
     "transformer": {"dim": 64, "heads": 4, "ff": 256, "encoder_layers": 2, "decoder_layers": 2,
-                    "activation": "relu", "norm_first": False},
+                    "activation": "relu", "norm_first": False, "share_embeddings": False},
 }
 DEFAULT_TEXT = {
     "text": ["The food was great", "Never again.", "I don't think I'd buy this phone twice!"],
@@ -300,6 +301,7 @@ def model_config(config, kind):
         out = {k: int(section[k]) for k in ("dim", "heads", "ff", "encoder_layers", "decoder_layers")}
         out["activation"] = str(section["activation"] or "relu")
         out["norm_first"] = bool(section["norm_first"])
+        out["share_embeddings"] = bool(section["share_embeddings"])
         return out
     except (TypeError, ValueError):
         raise CheckError(f"model.{kind}: cannot read {section!r}") from None
@@ -431,24 +433,30 @@ class Seq2SeqTransformer(nn.Module):
     their own, and the source padding mask on the encoder and on the memory."""
 
     def __init__(self, src_vocab, tgt_vocab, d, heads, ff, enc_layers, dec_layers, src_len, tgt_len,
-                 activation="relu", norm_first=False):
+                 activation="relu", norm_first=False, shared=False):
         super().__init__()
+        self.shared = shared
         self.src_emb = nn.Embedding(src_vocab, d)
-        self.tgt_emb = nn.Embedding(tgt_vocab, d)
+        if not shared:
+            self.tgt_emb = nn.Embedding(tgt_vocab, d)
         self.register_buffer("src_pe", sinusoid(src_len, d), persistent=False)
         self.register_buffer("tgt_pe", sinusoid(tgt_len, d), persistent=False)
         self.register_buffer("causal", nn.Transformer.generate_square_subsequent_mask(tgt_len), persistent=False)
         self.tf = nn.Transformer(d, heads, enc_layers, dec_layers, ff, dropout=0.0, activation=activation,
                                  batch_first=True, norm_first=norm_first)
         self.out = nn.Linear(d, tgt_vocab)
+        if shared:  # share_embeddings: one table, src_emb.weight, is also tgt_emb's and out.weight
+            del self.out.weight
         self.scale = math.sqrt(d)
 
     def encode(self, src, src_mask):
         return self.tf.encoder(self.src_emb(src) * self.scale + self.src_pe, src_key_padding_mask=src_mask == 0)
 
     def decode(self, memory, src_mask, tgt_in):
-        t = self.tgt_emb(tgt_in) * self.scale + self.tgt_pe
-        return self.out(self.tf.decoder(t, memory, tgt_mask=self.causal, memory_key_padding_mask=src_mask == 0))
+        table = self.src_emb.weight if self.shared else self.tgt_emb.weight
+        t = F.embedding(tgt_in, table) * self.scale + self.tgt_pe
+        h = self.tf.decoder(t, memory, tgt_mask=self.causal, memory_key_padding_mask=src_mask == 0)
+        return F.linear(h, table if self.shared else self.out.weight, self.out.bias)
 
     def forward(self, src, src_mask, tgt_in):
         return self.decode(self.encode(src, src_mask), src_mask, tgt_in)
@@ -663,9 +671,9 @@ def build_seq2seq(c, info, path):
     sv, tv = len(vocab_tokens(info, "vocab", path)), len(vocab_tokens(info, "target_vocab", path))
     s, t = info_int(info, "max_len", path), info_int(info, "target_len", path)
     m = Seq2SeqTransformer(sv, tv, c["dim"], c["heads"], c["ff"], c["encoder_layers"], c["decoder_layers"], s, t,
-                           c["activation"], c["norm_first"])
+                           c["activation"], c["norm_first"], c.get("share_embeddings", False))
     return m, (f"Seq2SeqTransformer: {c['encoder_layers']}+{c['decoder_layers']} layers, {transformer_desc(c)}, "
-               f"vocabularies {sv} -> {tv}, lengths {s} -> {t}")
+               f"vocabularies {sv} -> {tv}{' (shared embeddings)' if m.shared else ''}, lengths {s} -> {t}")
 
 
 def build_text_transformer(c, info, path):

@@ -364,3 +364,30 @@ func TestRunDescribesModel(t *testing.T) {
 		checkSVG(t, filepath.Join(dir, "model.svg"))
 	}
 }
+
+// TestSummarySharedEmbeddings: with one table for the embeddings and the output layer, the
+// output layer's row is still out's (its bias; the product's flops), and the table is counted
+// once, under src_emb.
+func TestSummarySharedEmbeddings(t *testing.T) {
+	c := models.TransformerConfig{SourceVocab: 50, TargetVocab: 50, SourceLen: 6, TargetLen: 5, EncoderLayers: 1, DecoderLayers: 1,
+		Layer: graphs.LayerConfig{Dim: 8, Heads: 2, FF: 16}, ShareEmbeddings: true}
+	m, err := models.BuildSeq2Seq(c, models.BuildOptions{Batch: 2, Training: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := models.Summarize(m.Graph)
+	rows := map[string]*models.Layer{}
+	for _, l := range s.Layers {
+		rows[l.Name] = l
+	}
+	if rows["tgt_emb"] != nil {
+		t.Error("a tgt_emb row, but the table is src_emb's")
+	}
+	if l := rows["src_emb"]; l == nil || l.Params != 50*8 || l.Kind != "embedding" {
+		t.Errorf("src_emb row %+v, want an embedding of 400 parameters", l)
+	}
+	l := rows["out"]
+	if l == nil || l.Kind != "linear" || s.FormatShape(l.Output) != "(N·5, 50)" || l.Params != 50 || l.FLOPs != 2*5*8*50 {
+		t.Errorf("out row %+v, want linear (N·5, 50), 50 parameters, %d flops", l, 2*5*8*50)
+	}
+}

@@ -27,6 +27,9 @@ Cases (float64, dropout 0, small sizes, fixed seeds):
                    padding as src_key_padding_mask and memory_key_padding_mask, no target
                    padding mask; loss F.cross_entropy over the real target tokens (ignore_index
                    for the rest), label_smoothing 0 and 0.1.
+  seq2seq_shared   seq2seq (2+2, smoothing 0.1) with one vocabulary and one table for the source
+                   and target embeddings and the output layer's weight (out.weight deleted,
+                   F.linear with src_emb.weight): the gradient of src_emb.weight sums all three.
 
 Tensors per case: the inputs ("x"; "ids" and "mask" (1 real, 0 padding); "labels" (class
 indices as floats); for the LM "targets" (next ids, -100 = none); for seq2seq "source",
@@ -177,23 +180,30 @@ class Seq2SeqTransformer(nn.Module):
     """pytorch_reference.Seq2SeqTransformer with source and target vocabularies and lengths
     of their own, and the source padding mask on the encoder and on the memory."""
 
-    def __init__(self, src_vocab, tgt_vocab, d, heads, ff, enc_layers, dec_layers, src_len, tgt_len, dropout=0.0):
+    def __init__(self, src_vocab, tgt_vocab, d, heads, ff, enc_layers, dec_layers, src_len, tgt_len, dropout=0.0,
+                 shared=False):
         super().__init__()
+        self.shared = shared
         self.src_emb = nn.Embedding(src_vocab, d)
-        self.tgt_emb = nn.Embedding(tgt_vocab, d)
+        if not shared:
+            self.tgt_emb = nn.Embedding(tgt_vocab, d)
         self.register_buffer("src_pe", sinusoid(src_len, d), persistent=False)
         self.register_buffer("tgt_pe", sinusoid(tgt_len, d), persistent=False)
         self.register_buffer("causal", nn.Transformer.generate_square_subsequent_mask(tgt_len), persistent=False)
         self.tf = nn.Transformer(d, heads, enc_layers, dec_layers, ff, dropout=dropout, batch_first=True)
         self.out = nn.Linear(d, tgt_vocab)
+        if shared:  # one table for both embeddings and the output layer: out.weight is src_emb.weight
+            del self.out.weight
         self.scale = math.sqrt(d)
 
     def forward(self, src, src_mask, tgt_in):
+        tgt_table = self.src_emb.weight if self.shared else self.tgt_emb.weight
         s = self.src_emb(src) * self.scale + self.src_pe
-        t = self.tgt_emb(tgt_in) * self.scale + self.tgt_pe
+        t = F.embedding(tgt_in, tgt_table) * self.scale + self.tgt_pe
         pad = src_mask == 0
         h = self.tf(s, t, tgt_mask=self.causal, src_key_padding_mask=pad, memory_key_padding_mask=pad)
-        return self.out(h).reshape(-1, self.out.out_features)
+        out_weight = self.src_emb.weight if self.shared else self.out.weight
+        return F.linear(h, out_weight, self.out.bias).reshape(-1, self.out.out_features)
 
 
 # --------------------------------------------------------------------------- cases
@@ -292,14 +302,14 @@ def tfenc(name, seed, lengths):
     return finish(name, cfg, m, {"ids": enc(ids), "mask": enc(mask), "labels": enc(labels)}, logits, loss)
 
 
-def seq2seq(name, seed, smoothing, enc_layers, dec_layers):
+def seq2seq(name, seed, smoothing, enc_layers, dec_layers, shared=False):
     torch.manual_seed(seed)
     src_len, tgt_lens = [5, 3, 2], [4, 1, 2]  # target tokens without <bos>/<eos>
-    cfg = {"source_vocab": 10, "target_vocab": 9, "source_len": 5, "target_len": 6, "dim": 8, "heads": 2,
+    cfg = {"source_vocab": 9 if shared else 10, "target_vocab": 9, "shared_embeddings": shared, "source_len": 5, "target_len": 6, "dim": 8, "heads": 2,
            "ff": 16, "encoder_layers": enc_layers, "decoder_layers": dec_layers, "batch": len(src_len), "label_smoothing": smoothing}
     B, S, T, V = cfg["batch"], cfg["source_len"], cfg["target_len"], cfg["target_vocab"]
     m = randomise(Seq2SeqTransformer(cfg["source_vocab"], V, cfg["dim"], cfg["heads"], cfg["ff"],
-                                     cfg["encoder_layers"], cfg["decoder_layers"], S, T)).train()
+                                     cfg["encoder_layers"], cfg["decoder_layers"], S, T, shared=shared)).train()
     smask, _ = padding(src_len, S)
     src = torch.randint(EOS + 1, cfg["source_vocab"], (B, S)) * smask.long()
     target = torch.zeros(B, T - 1, dtype=torch.long)
@@ -337,6 +347,7 @@ cases = [
     tfenc("tfenc_padded", 606, [5, 2, 3, 1, 0]),
     seq2seq("seq2seq", 707, 0.0, 2, 2),
     seq2seq("seq2seq_smoothed", 808, 0.1, 1, 2),
+    seq2seq("seq2seq_shared", 1212, 0.1, 2, 2, shared=True),
 ]
 
 with open(OUT, "w") as f:
