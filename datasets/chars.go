@@ -1,13 +1,23 @@
 package datasets
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Chars splits word tokens, joined by single spaces, into their characters: ["ab", "c"]
 // gives a, b, " ", c.
 func Chars(words []string) []string {
-	var out []string
-	for _, r := range strings.Join(words, " ") {
-		out = append(out, string(r))
+	s := strings.Join(words, " ")
+	out := make([]string, 0, utf8.RuneCountInString(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			out = append(out, string(utf8.RuneError)) // as ranging over s reads a bad byte
+		} else {
+			out = append(out, s[i:i+size]) // a view of s: no string per character
+		}
+		i += size
 	}
 	return out
 }

@@ -23,6 +23,10 @@ func TestCharsWords(t *testing.T) {
 			t.Errorf("Words(Chars(%q)) = %q", tt.words, back)
 		}
 	}
+	// A byte that is not UTF-8 is one U+FFFD character, as ranging over the string reads it.
+	if got := Chars([]string{"a\xffé"}); !reflect.DeepEqual(got, []string{"a", "\uFFFD", "é"}) {
+		t.Errorf("Chars of invalid UTF-8 = %q, want [a \uFFFD é]", got)
+	}
 	if got := Words([]string{" ", "a", " ", " ", "b", " "}); !reflect.DeepEqual(got, []string{"a", "b"}) {
 		t.Errorf("Words of spaced characters = %q, want [a b]", got)
 	}

@@ -63,7 +63,7 @@ func pairSet(load pairLoader) TaskLoader {
 type EncodedPair struct {
 	Key      string
 	Src, Tgt []int
-	Ref      []string // the target as written, the reference for error rates, BLEU, chrF and ROUGE
+	Ref      []string // the target as written and scored (characters as their words), the reference for error rates, BLEU, chrF and ROUGE
 }
 
 // pairTask trains an encoder-decoder Transformer with teacher forcing.
@@ -223,7 +223,7 @@ func (t *pairTask) encode(pairs []datasets.Pair, training bool) []EncodedPair {
 		if training && (len(src) > t.info.MaxLen && !t.truncate || len(tgt) >= t.info.TargetLen || len(src) == 0) {
 			continue
 		}
-		out = append(out, EncodedPair{Key: p.Key, Src: truncate(src, t.info.MaxLen), Tgt: tgt, Ref: p.Target})
+		out = append(out, EncodedPair{Key: p.Key, Src: truncate(src, t.info.MaxLen), Tgt: tgt, Ref: scored(t.info, p.Target)})
 	}
 	return out
 }
@@ -544,10 +544,7 @@ func (e *pairEvaluator) decode(ctx context.Context, m *Metrics, data []EncodedPa
 	refStreams := [][]string{}
 	for i, h := range hyps {
 		words := strings.Fields(OutputText(e.task.info, h))
-		rs := make([][]string, len(refs[i])) // as written: a word outside the vocabulary stays itself, not <unk>
-		for k, r := range refs[i] {
-			rs[k] = scored(e.task.info, r)
-		}
+		rs := refs[i] // as written: a word outside the vocabulary stays itself, not <unk>
 		rates.Add(words, rs)
 		hypText = append(hypText, strings.Join(words, " "))
 		for k, r := range rs {
