@@ -313,7 +313,8 @@ func (t *pairTask) Batches(epoch int) [][]int {
 // NewGraph builds the training graph of one length group: shape 0 is the longest (it
 // creates the parameters), shape l a graph of sources of l tokens and targets of l+1.
 func (t *pairTask) NewGraph(shape int, shared []*graphs.Param, seed uint64) (*models.Graph, error) {
-	m, err := models.BuildSeq2Seq(t.shapeConfig(shape), models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed, Shared: shared})
+	m, err := models.BuildSeq2Seq(t.shapeConfig(shape), models.BuildOptions{Batch: t.cfg.Train.BatchSize, Training: true, Seed: seed,
+		Shared: shared, LabelSmoothing: t.cfg.Train.LabelSmoothing})
 	if err != nil {
 		return nil, err
 	}
@@ -362,40 +363,43 @@ func (t *pairTask) Batch(idx []int) models.Batch {
 		f.batch.Shape = shape
 		t.batches[shape] = f
 	}
-	f.fill(t.train, idx, t.cfg.Train.LabelSmoothing)
+	f.fill(t.train, idx)
 	f.batch.Examples = len(idx)
 	return f.batch
 }
 
 // pairFiller writes pairs into the buffers of a batch for a Seq2Seq graph.
 type pairFiller struct {
-	src, mask, tgtIn, targets []float32
-	s, t, v                   int
-	batch                     models.Batch // of those buffers
+	src, mask, tgtIn, labels, weights []float32
+	s, t                              int
+	batch                             models.Batch // of those buffers
 }
 
 // newPairBatch is a pairFiller of its own batch buffers, for batch pairs of model c.
 func newPairBatch(batch int, c models.TransformerConfig) *pairFiller {
 	f := &pairFiller{src: make([]float32, batch*c.SourceLen), mask: make([]float32, batch*c.SourceLen),
-		tgtIn: make([]float32, batch*c.TargetLen), targets: make([]float32, batch*c.TargetLen*c.TargetVocab),
-		s: c.SourceLen, t: c.TargetLen, v: c.TargetVocab}
-	f.batch.Inputs = map[string][]float32{"source": f.src, "source_mask": f.mask, "target_in": f.tgtIn, "targets": f.targets}
+		tgtIn: make([]float32, batch*c.TargetLen), labels: make([]float32, batch*c.TargetLen),
+		weights: make([]float32, batch*c.TargetLen), s: c.SourceLen, t: c.TargetLen}
+	f.batch.Inputs = map[string][]float32{"source": f.src, "source_mask": f.mask, "target_in": f.tgtIn,
+		"labels": f.labels, "weights": f.weights}
 	return f
 }
 
 // fill writes pairs idx of data: sources and their mask, decoder inputs <bos> y1 … yn, and
-// target rows for y1 … yn <eos> weighted 1/(target tokens in the batch), smoothed by eps as
-// F.cross_entropy's label_smoothing. Targets longer than the graph are cut (evaluation).
-func (f *pairFiller) fill(data []EncodedPair, idx []int, eps float64) {
+// the targets y1 … yn <eos> as labels weighted 1/(target tokens in the batch), as
+// F.cross_entropy's mean over tokens (the graph's loss applies label smoothing). Targets
+// longer than the graph are cut (evaluation).
+func (f *pairFiller) fill(data []EncodedPair, idx []int) {
 	clear(f.src)
 	clear(f.mask)
 	clear(f.tgtIn)
-	clear(f.targets)
+	clear(f.labels)
+	clear(f.weights)
 	tokens := 0
 	for _, j := range idx {
 		tokens += min(len(data[j].Tgt)+1, f.t)
 	}
-	w := 1 / float64(tokens)
+	w := float32(1 / float64(tokens))
 	for r, j := range idx {
 		p := data[j]
 		for k, id := range p.Src {
@@ -410,13 +414,7 @@ func (f *pairFiller) fill(data []EncodedPair, idx []int, eps float64) {
 					f.tgtIn[r*f.t+k+1] = float32(next)
 				}
 			}
-			row := f.targets[(r*f.t+k)*f.v:][:f.v]
-			if eps > 0 {
-				for c := range row {
-					row[c] = float32(w * eps / float64(f.v))
-				}
-			}
-			row[next] += float32(w * (1 - eps))
+			f.labels[r*f.t+k], f.weights[r*f.t+k] = float32(next), w
 		}
 	}
 }
@@ -474,7 +472,7 @@ func (e *pairEvaluator) teacherForced(ctx context.Context, split string, data []
 		for i := start; i < min(start+e.batch, len(data)); i++ {
 			idx = append(idx, i)
 		}
-		e.fill.fill(data, idx, 0)
+		e.fill.fill(data, idx)
 		if err := e.m.Fill(e.fill.batch); err != nil {
 			return m, err
 		}

@@ -85,6 +85,9 @@ type BuildOptions struct {
 	Dtype    tensor.Dtype    // default Float32
 	Seed     uint64          // initialises new parameters
 	Shared   []*graphs.Param // reuse these values instead of initialising (evaluation graphs)
+	// LabelSmoothing is the loss's label smoothing, in [0, 1), for the graphs whose targets
+	// are class indices (BuildSeq2Seq); the others take smoothed target rows.
+	LabelSmoothing float64
 }
 
 func (o BuildOptions) scope() *graphs.Scope {

@@ -135,6 +135,6 @@ func (c TransformerConfig) footprint() footprint {
 	enc, dec := float64(c.EncoderLayers), float64(c.DecoderLayers)
 	f.params += enc*(4*d*d+2*d*ff+10*d) + dec*(8*d*d+2*d*ff+15*d)
 	f.perExample = 2*(s+t) + enc*(s*(12*d+2*ff)+3*heads*s*s) + dec*(t*(20*d+2*ff)+3*heads*(t*t+t*s))
-	f.perExample += 2 * max(t, 1) * out // logits and targets
+	f.perExample += max(t, 1) * out // logits (targets are class indices)
 	return f
 }

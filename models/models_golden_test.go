@@ -260,16 +260,16 @@ func TestTransformerClassifierGolden(t *testing.T) {
 
 // fillGoldenPairs writes pairs into a Seq2Seq graph as experiment's pairFiller.fill does
 // (that package imports this one, so its filler cannot be called here): sources and their
-// mask, decoder inputs <bos> y1 … yn, and target rows for y1 … yn <eos> weighted
-// 1/(target tokens in the batch), smoothed by eps as F.cross_entropy's label_smoothing.
-func fillGoldenPairs(m *Seq2Seq, c TransformerConfig, src, tgt [][]int, eps float64) {
-	s, t, v := c.SourceLen, c.TargetLen, c.TargetVocab
+// mask, decoder inputs <bos> y1 … yn, and the labels y1 … yn <eos> weighted 1/(target tokens
+// in the batch); the graph's loss smooths them.
+func fillGoldenPairs(m *Seq2Seq, c TransformerConfig, src, tgt [][]int) {
+	s, t := c.SourceLen, c.TargetLen
 	srcIDs, mask := m.Source.Value().Data().([]float64), m.SourceMask.Value().Data().([]float64)
-	tgtIn, targets := m.TargetIn.Value().Data().([]float64), m.Targets.Value().Data().([]float64)
-	clear(srcIDs)
-	clear(mask)
-	clear(tgtIn)
-	clear(targets)
+	tgtIn := m.TargetIn.Value().Data().([]float64)
+	labels, weights := m.Labels.Value().Data().([]float64), m.Weights.Value().Data().([]float64)
+	for _, d := range [][]float64{srcIDs, mask, tgtIn, labels, weights} {
+		clear(d)
+	}
 	tokens := 0
 	for _, y := range tgt {
 		tokens += min(len(y)+1, t)
@@ -288,13 +288,7 @@ func fillGoldenPairs(m *Seq2Seq, c TransformerConfig, src, tgt [][]int, eps floa
 					tgtIn[r*t+k+1] = float64(next)
 				}
 			}
-			row := targets[(r*t+k)*v:][:v]
-			if eps > 0 {
-				for j := range row {
-					row[j] = w * eps / float64(v)
-				}
-			}
-			row[next] += w * (1 - eps)
+			labels[r*t+k], weights[r*t+k] = float64(next), w
 		}
 	}
 }
@@ -314,7 +308,7 @@ func TestSeq2SeqGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			o := float64Training
-			o.Batch = c.Batch
+			o.Batch, o.LabelSmoothing = c.Batch, c.LabelSmoothing
 			m, err := BuildSeq2Seq(cfg, o)
 			if err != nil {
 				t.Fatal(err)
@@ -332,7 +326,7 @@ func TestSeq2SeqGolden(t *testing.T) {
 				}
 				tgt[r] = tgtAll[r*(c.TargetLen-1):][:tgtLen[r]]
 			}
-			fillGoldenPairs(m, cfg, src, tgt, c.LabelSmoothing)
+			fillGoldenPairs(m, cfg, src, tgt)
 			for _, in := range []struct {
 				name string
 				n    *G.Node

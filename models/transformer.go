@@ -103,8 +103,11 @@ type Seq2Seq struct {
 	Source     *G.Node // (B, S) source ids
 	SourceMask *G.Node // (B, S) 1 for real tokens
 	TargetIn   *G.Node // (B, T) <bos> y1 … yn, padded
-	Targets    *G.Node // (B·T, V) weighted (optionally smoothed) distributions of y1 … yn <eos>
 	Logits     *G.Node // (B·T, V)
+	// Labels and Weights (training graphs) are the targets y1 … yn <eos> as class indices,
+	// (B·T), and their weights (0 for padding); the loss smooths them by
+	// BuildOptions.LabelSmoothing (graphs.LabelCrossEntropy).
+	Labels, Weights *G.Node
 }
 
 // BuildSeq2Seq builds the teacher-forced graph of c; training graphs also have the loss.
@@ -120,11 +123,12 @@ func BuildSeq2Seq(c TransformerConfig, o BuildOptions) (*Seq2Seq, error) {
 		src := sourceTable(s, c)
 		memory := encode(s, m.Source, m.SourceMask, src, c, "tf.encoder", true)
 		m.Logits = decode(s, m.TargetIn, memory, m.SourceMask, targetTable(s, c, src), c, o.Batch)
-		m.Targets = s.Input("targets", o.Batch*c.TargetLen, c.TargetVocab)
 		if !o.Training {
 			return nil
 		}
-		return graphs.SoftmaxCrossEntropy(m.Logits, m.Targets)
+		m.Labels = s.Input("labels", o.Batch*c.TargetLen)
+		m.Weights = s.Input("weights", o.Batch*c.TargetLen)
+		return graphs.LabelCrossEntropy(m.Logits, m.Labels, m.Weights, o.LabelSmoothing)
 	})
 	if err != nil {
 		return nil, err

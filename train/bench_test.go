@@ -206,7 +206,7 @@ func seq2seqGraph(r *rand.Rand) (*models.Graph, error) {
 // fillSeq2Seq fills m's inputs with random token ids and targets from r, every source token
 // real, or about a quarter of them padding.
 func fillSeq2Seq(m *models.Seq2Seq, r *rand.Rand, padding bool) {
-	vocab := m.Targets.Shape()[1]
+	vocab := m.Logits.Shape()[1]
 	for _, n := range []*G.Node{m.Source, m.TargetIn} {
 		for i, x := 0, graphs.Float32s(n); i < len(x); i++ {
 			x[i] = float32(r.IntN(vocab))
@@ -218,9 +218,8 @@ func fillSeq2Seq(m *models.Seq2Seq, r *rand.Rand, padding bool) {
 			x[i] = float32(min(1, r.IntN(4)))
 		}
 	}
-	labels := make([]int, m.Targets.Shape()[0])
+	labels, weights := graphs.Float32s(m.Labels), graphs.Float32s(m.Weights)
 	for i := range labels {
-		labels[i] = r.IntN(vocab)
+		labels[i], weights[i] = float32(r.IntN(vocab)), 1/float32(len(labels))
 	}
-	graphs.FillTargets(graphs.Float32s(m.Targets), labels, len(labels), vocab)
 }

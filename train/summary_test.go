@@ -263,8 +263,9 @@ func TestModelPictureTransformer(t *testing.T) {
 			t.Errorf("no cluster %q among %v", want, g.clusters)
 		}
 	}
-	// 4 inputs, 2 embeddings, 2×6 encoder boxes + norm, 9 decoder boxes + norm, out, loss
-	if want := 4 + 2 + 13 + 10 + 1 + 1; len(g.labels) != want {
+	// 5 inputs (the loss's labels and weights among them), 2 embeddings, 2×6 encoder boxes +
+	// norm, 9 decoder boxes + norm, out, loss
+	if want := 5 + 2 + 13 + 10 + 1 + 1; len(g.labels) != want {
 		t.Errorf("%d boxes, want %d", len(g.labels), want)
 	}
 	for _, e := range []struct{ from, to, label string }{
