@@ -279,9 +279,7 @@ func attentionForward[T float](op *attentionOp, in attnIn[T], out []T) {
 			pd := p
 			if in.drop != nil {
 				pd = dropped[bh*t*sk:][:t*sk]
-				for i, m := range in.drop[bh*t*sk:][:t*sk] {
-					pd[i] = p[i] * m
-				}
+				vecMul(pd, p, in.drop[bh*t*sk:][:t*sk])
 			}
 			gemmLD(false, false, t, dh, sk, 1, pd, sk, h.v[b*sk*h.ldkv+hd*dh:], h.ldkv, 0, out[b*t*d+hd*dh:], d)
 		}
@@ -308,36 +306,35 @@ func maskedSoftmax[T float](p []T, t, s int, pad []T, causal bool) {
 				}
 			}
 		}
-		top := negInf
-		for _, v := range live {
-			top = max(top, v)
-		}
-		if top == negInf {
-			clear(live)
-			continue
-		}
-		inv := 1 / expShifted(live, top)
-		for j := range live {
-			live[j] *= inv
-		}
+		softmaxRow(live)
 	}
 }
 
-// expShifted replaces each v of row by e^(v − top), for top ≥ every v, and returns their sum.
-func expShifted[T float](row []T, top T) T {
-	var sum T
-	switch r := any(row).(type) {
-	case []float32:
-		sum = T(kernels.ExpShiftedSum(r, r, float32(top)))
-	case []float64:
-		t := float64(top)
-		for j, v := range r {
-			e := math.Exp(v - t)
-			r[j] = e
-			sum += T(e)
-		}
+// softmaxRow replaces row by its softmax, or by zeros when every value is −Inf: with
+// kernels.Softmax in float32, with math.Exp in float64.
+func softmaxRow[T float](row []T) {
+	if r, ok := any(row).([]float32); ok {
+		kernels.Softmax(r, r)
+		return
 	}
-	return sum
+	top := T(math.Inf(-1))
+	for _, v := range row {
+		top = max(top, v)
+	}
+	if math.IsInf(float64(top), -1) {
+		clear(row)
+		return
+	}
+	var sum float64
+	for j, v := range row {
+		e := math.Exp(float64(v - top))
+		row[j] = T(e)
+		sum += e
+	}
+	inv := T(1 / sum)
+	for j := range row {
+		row[j] *= inv
+	}
 }
 
 // attentionGradOp back-propagates dOut (B·T, d) through an attentionOp into the gradients
@@ -400,9 +397,7 @@ func attentionBackward[T float](op *attentionGradOp, in attnIn[T], dOut, grad []
 			gemmLD(false, true, t, sk, hd, 1, dctx, d, h.v[kvOff:], h.ldkv, 0, ds, sk)   // dP' = dctx · Vᵀ
 			gemmLD(true, false, sk, hd, t, 1, pd, sk, dctx, d, 0, dh.v[kvOff:], dh.ldkv) // dV = P'ᵀ · dctx
 			if in.drop != nil {
-				for i, m := range in.drop[bh*t*sk:][:t*sk] {
-					ds[i] *= m
-				}
+				vecMul(ds, ds, in.drop[bh*t*sk:][:t*sk])
 			}
 			softmaxBackward(p, ds, t, sk, scale)
 			gemmLD(false, false, t, hd, sk, 1, ds, sk, h.k[kvOff:], h.ldkv, 0, dh.q[qOff:], dh.ldq) // dQ = dS · K
@@ -421,6 +416,13 @@ func attentionBackward[T float](op *attentionGradOp, in attnIn[T], dOut, grad []
 // gradient of the scaled scores: scale · p ⊙ (dP − Σ_j p ⊙ dP) per row. Masked weights
 // are zero, so they pass no gradient.
 func softmaxBackward[T float](p, dp []T, t, s int, scale float64) {
+	if p32, ok := any(p).([]float32); ok {
+		dp32 := any(dp).([]float32)
+		for i := 0; i < t; i++ {
+			kernels.SoftmaxBackward(dp32[i*s:][:s], p32[i*s:][:s], float32(scale))
+		}
+		return
+	}
 	for i := 0; i < t; i++ {
 		pr, dr := p[i*s:][:s], dp[i*s:][:s]
 		var dot float64
@@ -499,9 +501,7 @@ func addRowBias[T float](m, bias []T, rows int) {
 	n := len(bias)
 	for r := 0; r < rows; r++ {
 		row := m[r*n:][:n]
-		for j, v := range bias {
-			row[j] += v
-		}
+		vecAdd(row, row, bias)
 	}
 }
 
@@ -510,8 +510,6 @@ func sumRowsInto[T float](dst, m []T, rows int) {
 	n := len(dst)
 	clear(dst)
 	for r := 0; r < rows; r++ {
-		for j, v := range m[r*n:][:n] {
-			dst[j] += v
-		}
+		vecAdd(dst, dst, m[r*n:][:n])
 	}
 }

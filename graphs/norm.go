@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/chewxy/hm"
+	"github.com/gorgonet/gorgonet/kernels"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -95,10 +96,15 @@ func layerNormForward[T float](op *layerNormOp, x, w, b, out []T) {
 }
 
 // NormalizeRow writes the layer norm of row into out (which may be row itself): row less
-// its mean, times 1/sqrt(variance + eps), both in float64, then times w plus b. It returns
-// the mean and that factor. LayerNorm's op computes each row with it, and so does
-// incremental decoding outside a graph, so that the two agree bit for bit.
+// its mean, times 1/sqrt(variance + eps), then times w plus b. It returns the mean and that
+// factor. In float32 it is kernels.LayerNorm; in float64 the statistics are summed in
+// order. LayerNorm's op computes each row with it, and so does incremental decoding outside
+// a graph, so that the two agree bit for bit.
 func NormalizeRow[T float](out, row, w, b []T, eps float64) (mean, rstd float64) {
+	if o, ok := any(out).([]float32); ok {
+		m, r := kernels.LayerNorm(o, any(row).([]float32), any(w).([]float32), any(b).([]float32), float32(eps))
+		return float64(m), float64(r)
+	}
 	d := len(row)
 	var sum float64
 	for _, v := range row {
@@ -162,9 +168,17 @@ func (op *layerNormGradOp) Do(vals ...G.Value) (G.Value, error) {
 	return out, nil
 }
 
-// layerNormInputGrad computes rows [lo, hi) of dx (see layerNormBackward).
+// layerNormInputGrad computes rows [lo, hi) of dx (see layerNormBackward), in float32 with
+// kernels.LayerNormGrad.
 func layerNormInputGrad[T float](f *layerNormOp, lo, hi int, x, w, dOut, grad []T) {
 	d := f.dim
+	if g32, ok := any(grad).([]float32); ok {
+		x32, w32, d32 := any(x).([]float32), any(w).([]float32), any(dOut).([]float32)
+		for r := lo; r < hi; r++ {
+			kernels.LayerNormGrad(g32[r*d:][:d], x32[r*d:][:d], w32, d32[r*d:][:d], float32(f.mean[r]), float32(f.rstd[r]))
+		}
+		return
+	}
 	for r := lo; r < hi; r++ {
 		mean, rstd := f.mean[r], f.rstd[r]
 		xr, dr := x[r*d:][:d], dOut[r*d:][:d]
@@ -202,6 +216,13 @@ func layerNormBackward[T float](op *layerNormGradOp, x, w, dOut, grad []T) {
 		parallel(f.rows, f.workers, t.run)
 	case 1:
 		clear(grad)
+		if g32, ok := any(grad).([]float32); ok {
+			x32, d32 := any(x).([]float32), any(dOut).([]float32)
+			for r := 0; r < f.rows; r++ {
+				kernels.LayerNormWeightGrad(g32, x32[r*d:][:d], d32[r*d:][:d], float32(f.mean[r]), float32(f.rstd[r]))
+			}
+			return
+		}
 		for r := 0; r < f.rows; r++ {
 			mean, rstd := f.mean[r], f.rstd[r]
 			dr := dOut[r*d:][:d]
@@ -212,9 +233,7 @@ func layerNormBackward[T float](op *layerNormGradOp, x, w, dOut, grad []T) {
 	case 2:
 		clear(grad)
 		for r := 0; r < f.rows; r++ {
-			for j, v := range dOut[r*d:][:d] {
-				grad[j] += v
-			}
+			vecAdd(grad, grad, dOut[r*d:][:d])
 		}
 	}
 }

@@ -82,19 +82,13 @@ func (op *addOp) Do(vals ...G.Value) (G.Value, error) {
 	out := op.out.get(dt, vals[0].Shape())
 	switch dt {
 	case tensor.Float32:
-		addInto(data[float32](vals[0]), data[float32](vals[1]), data[float32](out))
+		vecAdd(data[float32](out), data[float32](vals[0]), data[float32](vals[1]))
 	case tensor.Float64:
-		addInto(data[float64](vals[0]), data[float64](vals[1]), data[float64](out))
+		vecAdd(data[float64](out), data[float64](vals[0]), data[float64](vals[1]))
 	default:
 		return nil, fmt.Errorf("graphs: add: unsupported type %v", dt)
 	}
 	return out, nil
-}
-
-func addInto[T float](a, b, out []T) {
-	for i := range out {
-		out[i] = a[i] + b[i]
-	}
 }
 
 // The rest of G.Op, which a Program never calls.

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/chewxy/hm"
+	"github.com/gorgonet/gorgonet/kernels"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -247,9 +248,7 @@ func activationForward[T float](op *activationOp, x, mask, out []T) {
 	parallel(len(x), op.workers, func(_, lo, hi int) {
 		x, out := x[lo:hi], out[lo:hi]
 		if !op.gelu {
-			for i, v := range x {
-				out[i] = max(v, 0) // no branch: the sign of an activation is a coin flip
-			}
+			relu(out, x)
 		} else {
 			for i, v := range x {
 				f := float64(v)
@@ -257,11 +256,20 @@ func activationForward[T float](op *activationOp, x, mask, out []T) {
 			}
 		}
 		if mask != nil {
-			for i, m := range mask[lo:hi] {
-				out[i] *= m
-			}
+			vecMul(out, out, mask[lo:hi])
 		}
 	})
+}
+
+// relu sets out = max(x, 0), with kernels.Relu in float32.
+func relu[T float](out, x []T) {
+	if o, ok := any(out).([]float32); ok {
+		kernels.Relu(o, any(x).([]float32))
+		return
+	}
+	for i, v := range x {
+		out[i] = max(v, 0)
+	}
 }
 
 // activationGradOp is dOut ⊙ mask ⊙ act'(x), where GELU' = Φ(x) + x·φ(x) and ReLU' = [x > 0];
@@ -301,37 +309,32 @@ func (op *activationGradOp) Do(vals ...G.Value) (G.Value, error) {
 
 func activationBackward[T float](op *activationOp, x, mask, dOut, grad []T) {
 	parallel(len(x), op.workers, func(_, lo, hi int) {
-		x, grad := x[lo:hi], grad[lo:hi]
-		copy(grad, dOut[lo:hi])
+		x, grad, dy := x[lo:hi], grad[lo:hi], dOut[lo:hi]
 		if mask != nil {
-			for i, m := range mask[lo:hi] {
-				grad[i] *= m
-			}
+			vecMul(grad, dy, mask[lo:hi])
+			dy = grad
 		}
 		if op.gelu {
+			copy(grad, dy) // onto itself when masked
 			geluBackward(x, grad)
 			return
 		}
-		reluBackward(x, grad)
+		reluBackward(grad, dy, x)
 	})
 }
 
-// reluBackward zeroes grad[i] where x[i] ≤ 0, as PyTorch does, without a branch for float32
-// (where a NaN with its sign bit set is zeroed too).
-func reluBackward[T float](x, grad []T) {
-	g32, ok := any(grad).([]float32)
-	if !ok {
-		for i, v := range x {
-			if v <= 0 {
-				grad[i] = 0
-			}
-		}
+// reluBackward sets grad = dy where x > 0 and 0 elsewhere, as PyTorch does: with
+// kernels.ReluGrad in float32 (where a NaN x passes dy when its sign bit is clear).
+func reluBackward[T float](grad, dy, x []T) {
+	if g, ok := any(grad).([]float32); ok {
+		kernels.ReluGrad(g, any(dy).([]float32), any(x).([]float32))
 		return
 	}
-	for i, v := range any(x).([]float32) {
-		// keep = all ones for x > 0 (and NaN), read off the sign of −bits as a 64-bit integer
-		keep := uint32((-int64(int32(math.Float32bits(v)))) >> 63)
-		g32[i] = math.Float32frombits(math.Float32bits(g32[i]) & keep)
+	for i, v := range x {
+		grad[i] = dy[i]
+		if v <= 0 {
+			grad[i] = 0
+		}
 	}
 }
 
@@ -404,18 +407,11 @@ func residualForward[T float](op *residualOp, vals []G.Value, out []T) {
 	x, y := data[T](vals[0]), data[T](vals[1])
 	switch {
 	case op.mul:
-		for i, v := range x {
-			out[i] = v * y[i]
-		}
+		vecMul(out, x, y)
 	case op.masked:
-		m := data[T](vals[2])
-		for i, v := range x {
-			out[i] = v + y[i]*m[i]
-		}
+		vecAddMul(out, x, y, data[T](vals[2]))
 	default:
-		for i, v := range x {
-			out[i] = v + y[i]
-		}
+		vecAdd(out, x, y)
 	}
 }
 
