@@ -75,10 +75,7 @@ func crossEntropyForward[T float](op *crossEntropyOp, logits, targets, prob []T)
 		var loss float64
 		for i := lo; i < hi; i++ {
 			x, tg, p := logits[i*c:][:c], targets[i*c:][:c], prob[i*c:][:c]
-			mx := x[0]
-			for _, v := range x[1:] {
-				mx = max(mx, v)
-			}
+			mx := rowMax(x)
 			sum := expRow(x, p, mx)
 			logSum, inv := math.Log(sum), 1/sum
 			var weight float64

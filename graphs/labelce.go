@@ -101,10 +101,7 @@ func labelCrossEntropyForward[T float](op *labelCrossEntropyOp, logits, labels, 
 			}
 			op.labels[i] = int32(y)
 			x, p := logits[i*c:][:c], prob[i*c:][:c]
-			mx := x[0]
-			for _, v := range x[1:] {
-				mx = max(mx, v)
-			}
+			mx := rowMax(x)
 			sum := expRow(x, p, mx)
 			logSum, inv := math.Log(sum), 1/sum
 			var xs float64

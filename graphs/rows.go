@@ -37,3 +37,16 @@ func vecAddMul[T float](dst, x, y, z []T) {
 		dst[i] = x[i] + T(y[i]*z[i])
 	}
 }
+
+// rowMax is the largest value of a non-empty row, NaN if any value is: with kernels.Max in
+// float32 (Go's max, which orders NaN and zeros, is several times slower).
+func rowMax[T float](x []T) T {
+	if x32, ok := any(x).([]float32); ok {
+		return T(kernels.Max(x32))
+	}
+	mx := x[0]
+	for _, v := range x[1:] {
+		mx = max(mx, v)
+	}
+	return mx
+}
