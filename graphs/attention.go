@@ -3,6 +3,7 @@ package graphs
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/chewxy/hm"
 	"github.com/gorgonet/gorgonet/kernels"
@@ -272,8 +273,8 @@ func attentionForward[T float](op *attentionOp, in attnIn[T], out []T) {
 			p := probs[bh*t*sk:][:t*sk]
 			gemmLD(false, true, t, sk, dh, scale, h.q[b*t*h.ldq+hd*dh:], h.ldq, h.k[b*sk*h.ldkv+hd*dh:], h.ldkv, 0, p, sk)
 			var pad []T
-			if in.pad != nil {
-				pad = in.pad[b*sk:][:sk]
+			if in.pad != nil && slices.Contains(in.pad[b*sk:][:sk], 0) {
+				pad = in.pad[b*sk:][:sk] // else no key is padding: skip the check of every row
 			}
 			maskedSoftmax(p, t, sk, pad, op.causal)
 			pd := p
