@@ -32,7 +32,8 @@ func (g convGeometry) outSize() int   { return g.outC * g.positions() }
 // kernel tap (ki, kj), 0 in the padding. Each output row's stretch of a col row is one
 // contiguous run of an input row (for stride 1), so im2col is row copies, not pixel moves.
 func im2col[T float](g convGeometry, x, col []T) {
-	eachTap(g, col, func(c, ki, kj int, tap []T) {
+	eachTap(g, col, g.positions(), func(c, ki, kj int, tap []T) {
+		lo, hi := g.inside(kj)
 		for oh := range g.outH {
 			dst := tap[oh*g.outW:][:g.outW]
 			h := oh*g.stride - g.pad + ki
@@ -41,7 +42,6 @@ func im2col[T float](g convGeometry, x, col []T) {
 				continue
 			}
 			src := x[(c*g.inH+h)*g.inW:][:g.inW]
-			lo, hi := g.inside(kj)
 			clear(dst[:lo])
 			clear(dst[hi:])
 			if g.stride == 1 {
@@ -59,7 +59,7 @@ func im2col[T float](g convGeometry, x, col []T) {
 // dx (C, H, W).
 func col2im[T float](g convGeometry, dcol, dx []T) {
 	clear(dx)
-	eachTap(g, dcol, func(c, ki, kj int, tap []T) {
+	eachTap(g, dcol, g.positions(), func(c, ki, kj int, tap []T) {
 		lo, hi := g.inside(kj)
 		for oh := range g.outH {
 			h := oh*g.stride - g.pad + ki
@@ -83,9 +83,9 @@ func col2im[T float](g convGeometry, dcol, dx []T) {
 }
 
 // eachTap calls fn with each kernel tap (channel c, row ki, column kj) of g and its row of
-// col (C·k·k, outH·outW).
-func eachTap[T float](g convGeometry, col []T, fn func(c, ki, kj int, tap []T)) {
-	k, p := g.kernel, g.positions()
+// col (C·k·k, p).
+func eachTap[T float](g convGeometry, col []T, p int, fn func(c, ki, kj int, tap []T)) {
+	k := g.kernel
 	for c := range g.inC {
 		for ki := range k {
 			for kj := range k {
@@ -109,13 +109,20 @@ func (g convGeometry) inside(kj int) (lo, hi int) {
 
 // conv2dOp is a fused convolution with bias: x (B, C, H, W), weight (O, C, k, k) and bias
 // (1, O, 1, 1) give (B, O, H', W'). Each example is im2col'd into the op's own buffer (C·k·k
-// rows of H'·W' positions), which the weight gradient reuses, and multiplied in NCHW order, so
-// no transpose is needed.
+// rows of H'·W' positions, or of the wide rows of convwide.go for stride 1), which the weight
+// gradient reuses, and multiplied in NCHW order, so no transpose is needed.
 type conv2dOp struct {
 	fusedOp
-	geom     convGeometry
-	workers  int // examples are split among this many goroutines
-	col, out buffer
+	geom      convGeometry
+	workers   int // examples are split among this many goroutines
+	col, out  buffer
+	pad, wide []buffer // per worker, for stride 1: the padded example and the wide product
+}
+
+func newConv2dOp(x, w tensor.Shape, stride, pad int) *conv2dOp {
+	workers := defaultWorkers()
+	return &conv2dOp{fusedOp: newFusedOp("conv2d"), geom: newConvGeometry(x, w, stride, pad), workers: workers,
+		pad: make([]buffer, workers), wide: make([]buffer, workers)}
 }
 
 func (op *conv2dOp) Arity() int    { return 3 }
@@ -143,16 +150,25 @@ func (op *conv2dOp) Do(vals ...G.Value) (G.Value, error) {
 	g := op.geom
 	dt := vals[0].Dtype()
 	out := op.out.get(dt, op.outShape())
-	col := op.col.get(dt, tensor.Shape{g.batch * g.patch(), g.positions()})
+	col := op.col.get(dt, tensor.Shape{g.batch * g.patch(), g.colPositions()})
 	switch dt {
 	case tensor.Float32:
-		convForward(g, op.workers, data[float32](vals[0]), data[float32](vals[1]), data[float32](vals[2]), data[float32](col), data[float32](out))
+		convForwardOf(op, dt, data[float32](vals[0]), data[float32](vals[1]), data[float32](vals[2]), data[float32](col), data[float32](out))
 	case tensor.Float64:
-		convForward(g, op.workers, data[float64](vals[0]), data[float64](vals[1]), data[float64](vals[2]), data[float64](col), data[float64](out))
+		convForwardOf(op, dt, data[float64](vals[0]), data[float64](vals[1]), data[float64](vals[2]), data[float64](col), data[float64](out))
 	default:
 		return nil, fmt.Errorf("conv2d: unsupported type %v", dt)
 	}
 	return out, nil
+}
+
+// convForwardOf runs the forward of op's geometry: wide for stride 1.
+func convForwardOf[T float](op *conv2dOp, dt tensor.Dtype, x, w, bias, col, out []T) {
+	if op.geom.wide() {
+		convForwardWide(op, dt, x, w, bias, col, out)
+		return
+	}
+	convForward(op.geom, op.workers, x, w, bias, col, out)
 }
 
 // convForward computes out_b (O, H'W') = W (O, Ckk) · col_b (Ckk, H'W') + bias for every
@@ -182,7 +198,8 @@ type conv2dGradOp struct {
 	fwd     *conv2dOp
 	wrt     int
 	out     buffer
-	scratch []buffer // per worker: dcol for wrt 0, a weight-gradient accumulator for wrt 1
+	scratch []convScratch // per worker: dcol for wrt 0, a weight-gradient accumulator for wrt 1
+	sumT    buffer        // for wrt 1 of a wide convolution: the accumulators' sum, dWᵀ
 }
 
 func (op *conv2dGradOp) Arity() int    { return 4 }
@@ -214,45 +231,50 @@ func convBackward[T float](op *conv2dGradOp, w, dOut, grad []T, dt tensor.Dtype)
 	g := op.fwd.geom
 	col := data[T](op.fwd.col.t)
 	if op.scratch == nil {
-		op.scratch = make([]buffer, op.fwd.workers)
+		op.scratch = make([]convScratch, op.fwd.workers)
 	}
-	switch op.wrt {
-	case 0: // dx_b = col2im(Wᵀ · dOut_b)
+	switch {
+	case op.wrt == 0 && g.wide():
+		convInputGradWide(op, dt, w, dOut, grad)
+	case op.wrt == 1 && g.wide():
+		sumT := data[T](op.sumT.get(dt, tensor.Shape{g.patch(), g.outC}))
+		convWeightGradWide(op, dt, col, dOut)
+		sumScratch(op, sumT)
+		transpose(grad, g.patch(), sumT, g.outC, g.patch(), g.outC)
+	case op.wrt == 0: // dx_b = col2im(Wᵀ · dOut_b)
 		parallel(g.batch, op.fwd.workers, func(wk, lo, hi int) {
-			dcol := data[T](op.scratch[wk].get(dt, tensor.Shape{g.patch(), g.positions()}))
+			dcol := data[T](op.scratch[wk].dcol.get(dt, tensor.Shape{g.patch(), g.positions()}))
 			for b := lo; b < hi; b++ {
 				gemmSerial(true, false, g.patch(), g.positions(), g.outC, 1, w, dOut[b*g.outSize():][:g.outSize()], 0, dcol)
 				col2im(g, dcol, grad[b*g.inSize():][:g.inSize()])
 			}
 		})
-	case 1: // dW = Σ_b dOut_b · col_bᵀ
+	case op.wrt == 1: // dW = Σ_b dOut_b · col_bᵀ
 		parallel(g.batch, op.fwd.workers, func(wk, lo, hi int) {
-			acc := data[T](op.scratch[wk].get(dt, tensor.Shape{g.outC, g.patch()}))
+			acc := data[T](op.scratch[wk].acc.get(dt, tensor.Shape{g.outC, g.patch()}))
 			clear(acc)
 			for b := lo; b < hi; b++ {
 				colB := col[b*g.positions()*g.patch():][:g.positions()*g.patch()]
 				gemmSerial(false, true, g.outC, g.patch(), g.positions(), 1, dOut[b*g.outSize():][:g.outSize()], colB, 1, acc)
 			}
 		})
-		clear(grad)
-		for wk := range op.scratch {
-			if op.scratch[wk].t == nil {
-				continue
-			}
-			for i, v := range data[T](op.scratch[wk].t) {
-				grad[i] += v
-			}
-		}
-	case 2: // db_o = Σ over examples and positions of dOut
+		sumScratch(op, grad)
+	default: // db_o = Σ over examples and positions of dOut
 		clear(grad)
 		for b := 0; b < g.batch; b++ {
 			for o := 0; o < g.outC; o++ {
-				var s T
-				for _, v := range dOut[b*g.outSize()+o*g.positions():][:g.positions()] {
-					s += v
-				}
-				grad[o] += s
+				grad[o] += rowSum(dOut[b*g.outSize()+o*g.positions():][:g.positions()])
 			}
+		}
+	}
+}
+
+// sumScratch sets grad to the sum of the workers' weight-gradient accumulators.
+func sumScratch[T float](op *conv2dGradOp, grad []T) {
+	clear(grad)
+	for wk := range op.scratch {
+		if acc := op.scratch[wk].acc.t; acc != nil {
+			vecAdd(grad, grad, data[T](acc))
 		}
 	}
 }

@@ -47,7 +47,7 @@ func Conv2D(s *Scope, x *G.Node, out, kernel, stride, pad int) *G.Node {
 	bound := fanInBound(in * kernel * kernel)
 	w := s.param("weight", []int{out, in, kernel, kernel}, []int{out, in, kernel, kernel}, bound)
 	b := s.param("bias", []int{1, out, 1, 1}, []int{out}, bound)
-	op := &conv2dOp{fusedOp: newFusedOp("conv2d"), geom: newConvGeometry(x.Shape(), w.Shape(), stride, pad), workers: defaultWorkers()}
+	op := newConv2dOp(x.Shape(), w.Shape(), stride, pad)
 	if op.geom.outH < 1 || op.geom.outW < 1 {
 		panic(fmt.Sprintf("graphs: Conv2D %s: a %d×%d kernel does not fit input %v with padding %d", s.path, kernel, kernel, x.Shape(), pad))
 	}

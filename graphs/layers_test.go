@@ -121,6 +121,8 @@ func TestGradients(t *testing.T) {
 	}{
 		{"linear", []int{3, 4}, func(s *Scope, x *G.Node) *G.Node { return Linear(s.Sub("fc"), x, 5) }},
 		{"conv2d pad 1", []int{2, 2, 5, 5}, func(s *Scope, x *G.Node) *G.Node { return Conv2D(s.Sub("conv"), x, 3, 3, 1, 1) }},
+		{"conv2d valid", []int{2, 2, 5, 7}, func(s *Scope, x *G.Node) *G.Node { return Conv2D(s.Sub("conv"), x, 3, 3, 1, 0) }},
+		{"conv2d 5×5 pad 2", []int{1, 3, 6, 5}, func(s *Scope, x *G.Node) *G.Node { return Conv2D(s.Sub("conv"), x, 2, 5, 1, 2) }},
 		{"conv2d stride 2", []int{1, 2, 7, 7}, func(s *Scope, x *G.Node) *G.Node { return Conv2D(s.Sub("conv"), x, 2, 3, 2, 0) }},
 		{"conv2d stride 2 pad 1", []int{1, 2, 6, 7}, func(s *Scope, x *G.Node) *G.Node { return Conv2D(s.Sub("conv"), x, 2, 3, 2, 1) }},
 		{"maxpool2d", []int{2, 2, 6, 6}, func(s *Scope, x *G.Node) *G.Node { return MaxPool2D(x, 2, 2) }},

@@ -50,3 +50,42 @@ func rowMax[T float](x []T) T {
 	}
 	return mx
 }
+
+// addRows sets dst[r·ldDst+i] = src[r·ldSrc+i] + b for r < rows, i < cols (kernels.AddRows).
+func addRows[T float](dst []T, ldDst int, src []T, ldSrc int, rows, cols int, b T) {
+	if d, ok := any(dst).([]float32); ok {
+		kernels.AddRows(d, ldDst, any(src).([]float32), ldSrc, rows, cols, float32(b))
+		return
+	}
+	for r := range rows {
+		d, s := dst[r*ldDst:][:cols], src[r*ldSrc:][:cols]
+		for i, v := range s {
+			d[i] = v + b
+		}
+	}
+}
+
+// rowSum is Σ x[i] (kernels.Sum in float32).
+func rowSum[T float](x []T) T {
+	if v, ok := any(x).([]float32); ok {
+		return T(kernels.Sum(v))
+	}
+	var s T
+	for _, v := range x {
+		s += v
+	}
+	return s
+}
+
+// transpose sets dst[j·ldDst+i] = src[i·ldSrc+j] for i < rows, j < cols (kernels.Transpose).
+func transpose[T float](dst []T, ldDst int, src []T, ldSrc int, rows, cols int) {
+	if d, ok := any(dst).([]float32); ok {
+		kernels.Transpose(d, ldDst, any(src).([]float32), ldSrc, rows, cols)
+		return
+	}
+	for i := range rows {
+		for j, v := range src[i*ldSrc:][:cols] {
+			dst[j*ldDst+i] = v
+		}
+	}
+}
