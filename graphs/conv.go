@@ -109,20 +109,22 @@ func (g convGeometry) inside(kj int) (lo, hi int) {
 
 // conv2dOp is a fused convolution with bias: x (B, C, H, W), weight (O, C, k, k) and bias
 // (1, O, 1, 1) give (B, O, H', W'). Each example is im2col'd into the op's own buffer (C·k·k
-// rows of H'·W' positions, or of the wide rows of convwide.go for stride 1), which the weight
-// gradient reuses, and multiplied in NCHW order, so no transpose is needed.
+// rows of H'·W' positions), which the weight gradient reuses, and multiplied in NCHW order, so
+// no transpose is needed. For stride 1 the buffer holds the examples' padded planes instead,
+// and each worker im2cols (wide, see convwide.go) into its own cache-sized buffer, again for
+// the weight gradient.
 type conv2dOp struct {
 	fusedOp
-	geom      convGeometry
-	workers   int // examples are split among this many goroutines
-	col, out  buffer
-	pad, wide []buffer // per worker, for stride 1: the padded example and the wide product
+	geom       convGeometry
+	workers    int // examples are split among this many goroutines
+	col, out   buffer
+	cols, wide []buffer // per worker, for stride 1: an example's wide im2col and product
 }
 
 func newConv2dOp(x, w tensor.Shape, stride, pad int) *conv2dOp {
 	workers := defaultWorkers()
 	return &conv2dOp{fusedOp: newFusedOp("conv2d"), geom: newConvGeometry(x, w, stride, pad), workers: workers,
-		pad: make([]buffer, workers), wide: make([]buffer, workers)}
+		cols: make([]buffer, workers), wide: make([]buffer, workers)}
 }
 
 func (op *conv2dOp) Arity() int    { return 3 }
@@ -150,7 +152,7 @@ func (op *conv2dOp) Do(vals ...G.Value) (G.Value, error) {
 	g := op.geom
 	dt := vals[0].Dtype()
 	out := op.out.get(dt, op.outShape())
-	col := op.col.get(dt, tensor.Shape{g.batch * g.patch(), g.colPositions()})
+	col := op.col.get(dt, g.colShape())
 	switch dt {
 	case tensor.Float32:
 		convForwardOf(op, dt, data[float32](vals[0]), data[float32](vals[1]), data[float32](vals[2]), data[float32](col), data[float32](out))
@@ -198,7 +200,7 @@ type conv2dGradOp struct {
 	fwd     *conv2dOp
 	wrt     int
 	out     buffer
-	scratch []convScratch // per worker: dcol for wrt 0, a weight-gradient accumulator for wrt 1
+	scratch []convScratch // per worker
 	sumT    buffer        // for wrt 1 of a wide convolution: the accumulators' sum, dWᵀ
 }
 
@@ -243,7 +245,7 @@ func convBackward[T float](op *conv2dGradOp, w, dOut, grad []T, dt tensor.Dtype)
 		transpose(grad, g.patch(), sumT, g.outC, g.patch(), g.outC)
 	case op.wrt == 0: // dx_b = col2im(Wᵀ · dOut_b)
 		parallel(g.batch, op.fwd.workers, func(wk, lo, hi int) {
-			dcol := data[T](op.scratch[wk].dcol.get(dt, tensor.Shape{g.patch(), g.positions()}))
+			dcol := data[T](op.scratch[wk].col.get(dt, tensor.Shape{g.patch(), g.positions()}))
 			for b := lo; b < hi; b++ {
 				gemmSerial(true, false, g.patch(), g.positions(), g.outC, 1, w, dOut[b*g.outSize():][:g.outSize()], 0, dcol)
 				col2im(g, dcol, grad[b*g.inSize():][:g.inSize()])

@@ -24,12 +24,13 @@ func (g convGeometry) widePositions() int { return g.outH * g.padW() } // one wi
 // last tap's run reads (into junk columns only).
 func (g convGeometry) padSize() int { return g.inC*g.padH()*g.padW() + g.kernel - 1 }
 
-// colPositions is the length of one im2col row of g: wide, or one per output position.
-func (g convGeometry) colPositions() int {
+// colShape is the shape of a conv2dOp's buffer for the weight gradient: every example's
+// padded planes for stride 1, else every example's im2col rows.
+func (g convGeometry) colShape() tensor.Shape {
 	if g.wide() {
-		return g.widePositions()
+		return tensor.Shape{g.batch, g.padSize()}
 	}
-	return g.positions()
+	return tensor.Shape{g.batch * g.patch(), g.positions()}
 }
 
 // padInto writes the example x (C, H, W) into xp (padSize floats) as zero-padded planes.
@@ -89,27 +90,28 @@ func widen[T float](g convGeometry, dOut, wide []T) {
 	addRows(wide, g.padW(), dOut, g.outW, g.outC*g.outH, g.outW, T(math.Copysign(0, -1)))
 }
 
-// convForwardWide is convForward for stride 1: out_b = narrow(W · wideCol_b) + bias.
-func convForwardWide[T float](op *conv2dOp, dt tensor.Dtype, x, w, bias, col, out []T) {
+// convForwardWide is convForward for stride 1: out_b = narrow(W · wideCol_b) + bias. It
+// keeps the padded examples in padded (B, padSize) for the weight gradient.
+func convForwardWide[T float](op *conv2dOp, dt tensor.Dtype, x, w, bias, padded, out []T) {
 	g := op.geom
-	rowLen := g.patch() * g.widePositions()
 	parallel(g.batch, op.workers, func(wk, lo, hi int) {
-		xp := data[T](op.pad[wk].get(dt, tensor.Shape{g.padSize()}))
+		col := data[T](op.cols[wk].get(dt, tensor.Shape{g.patch(), g.widePositions()}))
 		wide := data[T](op.wide[wk].get(dt, tensor.Shape{g.outC, g.widePositions()}))
 		for b := lo; b < hi; b++ {
-			colB := col[b*rowLen:][:rowLen]
+			xp := padded[b*g.padSize():][:g.padSize()]
 			padInto(g, x[b*g.inSize():][:g.inSize()], xp)
-			im2colWide(g, xp, colB)
-			gemmSerial(false, false, g.outC, g.widePositions(), g.patch(), 1, w, colB, 0, wide)
+			im2colWide(g, xp, col)
+			gemmSerial(false, false, g.outC, g.widePositions(), g.patch(), 1, w, col, 0, wide)
 			narrowBias(g, wide, bias, out[b*g.outSize():][:g.outSize()])
 		}
 	})
 }
 
-// convScratch is one backward worker's buffers: the widened output gradient, and for the
-// input gradient the wide im2col gradient and padded planes (for the weight gradient, acc).
+// convScratch is one backward worker's buffers: the widened output gradient, a wide im2col
+// (its gradient for the input gradient), the padded planes' gradient and the weight
+// gradient's accumulator.
 type convScratch struct {
-	dOut, dcol, pad, acc buffer
+	dOut, col, pad, acc buffer
 }
 
 // convInputGradWide is dx_b = unpad(col2imWide(Wᵀ · widen(dOut_b))).
@@ -119,7 +121,7 @@ func convInputGradWide[T float](op *conv2dGradOp, dt tensor.Dtype, w, dOut, grad
 	parallel(g.batch, op.fwd.workers, func(wk, lo, hi int) {
 		s := &op.scratch[wk]
 		dw := data[T](s.dOut.get(dt, tensor.Shape{g.outC, p}))
-		dcol := data[T](s.dcol.get(dt, tensor.Shape{g.patch(), p}))
+		dcol := data[T](s.col.get(dt, tensor.Shape{g.patch(), p}))
 		dxp := data[T](s.pad.get(dt, tensor.Shape{g.padSize()}))
 		for b := lo; b < hi; b++ {
 			widen(g, dOut[b*g.outSize():][:g.outSize()], dw)
@@ -142,18 +144,20 @@ func widenTransposed[T float](g convGeometry, dOut, wideT []T) {
 // convWeightGradWide is dW = Σ_b widen(dOut_b) · wideCol_bᵀ, computed transposed, dWᵀ =
 // Σ_b wideCol_b · widen(dOut_b)ᵀ, so that the product reads both factors row by row in place
 // (a transposed factor would be packed and its result tiles transposed back), summed per
-// worker into acc (C·k·k, O).
-func convWeightGradWide[T float](op *conv2dGradOp, dt tensor.Dtype, col, dOut []T) {
+// worker into acc (C·k·k, O). wideCol_b is made again from the padded example.
+func convWeightGradWide[T float](op *conv2dGradOp, dt tensor.Dtype, padded, dOut []T) {
 	g := op.fwd.geom
 	p := g.widePositions()
 	parallel(g.batch, op.fwd.workers, func(wk, lo, hi int) {
 		s := &op.scratch[wk]
 		dwT := data[T](s.dOut.get(dt, tensor.Shape{p, g.outC}))
+		col := data[T](s.col.get(dt, tensor.Shape{g.patch(), p}))
 		acc := data[T](s.acc.get(dt, tensor.Shape{g.patch(), g.outC}))
 		clear(acc)
 		for b := lo; b < hi; b++ {
+			im2colWide(g, padded[b*g.padSize():][:g.padSize()], col)
 			widenTransposed(g, dOut[b*g.outSize():][:g.outSize()], dwT)
-			gemmSerial(false, false, g.patch(), g.outC, p, 1, col[b*g.patch()*p:][:g.patch()*p], dwT, 1, acc)
+			gemmSerial(false, false, g.patch(), g.outC, p, 1, col, dwT, 1, acc)
 		}
 	})
 }
