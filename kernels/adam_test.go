@@ -5,12 +5,14 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"testing"
 )
 
 // adamLengths are the lengths Adam is tested at: within, at and around one block of 16
-// lanes, and longer odd ones.
-var adamLengths = []int{1, 2, 15, 16, 17, 31, 33, 100, 1000, 1023, 4097, 65553}
+// lanes, odd ones and one that Adam splits between two goroutines, at an odd length.
+var adamLengths = []int{1, 2, 15, 16, 17, 31, 33, 100, 1000, 1023, 4097, adamParallelMin + 17}
 
 // hasVectorMath reports whether this CPU runs the AVX-512 kernels.
 func hasVectorMath() bool {
@@ -293,6 +295,39 @@ func TestAdamEdges(t *testing.T) {
 					t.Fatalf("n=%d [%d] from p %v g %v m %v v %v: AVX-512 p %v m %v v %v, portable p %v m %v v %v",
 						n, j, in.p[j], in.g[j], in.m[j], in.v[j], vec.p[j], vec.m[j], vec.v[j], port.p[j], port.m[j], port.v[j])
 				}
+			}
+		}
+	}
+}
+
+// Adam on a long parameter (split between goroutines) is Adam on the whole of it on one,
+// also while other goroutines take Adam steps at once (those that find the helper busy run
+// alone), and the helper is reused step after step.
+func TestAdamParallel(t *testing.T) {
+	const n, steps = 3*adamParallelMin + 5, 3
+	a := adamCases[1].a
+	r := rand.New(rand.NewPCG(7, 8))
+	in := randomAdamState(r, n)
+	want := in.clone()
+	for range steps {
+		adam(vectorMath(), want.p[:n], want.g[:n], want.m[:n], want.v[:n], a)
+	}
+	got := make([]adamState, max(4, runtime.GOMAXPROCS(0)+2))
+	var wg sync.WaitGroup
+	for i := range got {
+		s := in.clone()
+		got[i] = s
+		wg.Go(func() {
+			for range steps {
+				Adam(s.p[:n], s.g[:n], s.m[:n], s.v[:n], a)
+			}
+		})
+	}
+	wg.Wait()
+	for i, s := range got {
+		for j := range len(s.p) {
+			if !sameFloat(s.p[j], want.p[j]) || !sameFloat(s.m[j], want.m[j]) || !sameFloat(s.v[j], want.v[j]) {
+				t.Fatalf("goroutine %d: [%d] p %v m %v v %v, want p %v m %v v %v", i, j, s.p[j], s.m[j], s.v[j], want.p[j], want.m[j], want.v[j])
 			}
 		}
 	}
